@@ -1,0 +1,3 @@
+from govflow.cli import main
+
+raise SystemExit(main())

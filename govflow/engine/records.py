@@ -1,0 +1,163 @@
+"""The plain records the engine reads and writes: cases, events, timers, messages.
+
+Cases are plain records, never objects that grow per case: the state machine is shared by all
+cases of a workflow version, and a case's live state has the same size however many revisit
+cycles it has been through (counters, not lists). The history lives in the event log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+#: The actor id the engine uses for what timers do (warnings, escalations, revisits).
+SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who fires a trigger: an id, the roles they hold and the grid nodes they answer for.
+
+    ``scope`` holds node codes; the actor may act on cases whose cell lies under one of them.
+    An empty scope means the whole district (cadres at district level, the system itself).
+    """
+
+    id: str
+    roles: frozenset[str] = frozenset()
+    scope: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, id: str, *roles: str, scope: str | tuple[str, ...] = ()) -> Actor:
+        """Shorthand: ``Actor.of("li", "grid_worker", scope="410102001001001")``."""
+        nodes = (scope,) if isinstance(scope, str) else tuple(scope)
+        return cls(id=id, roles=frozenset(roles), scope=nodes)
+
+
+SYSTEM_ACTOR = Actor(id=SYSTEM, roles=frozenset({SYSTEM}))
+
+
+@dataclass(slots=True)
+class Case:
+    """One case on one grid cell, as the store keeps it."""
+
+    id: str
+    workflow: str
+    version: int
+    state: str
+    cell: str
+    owner: str
+    category: str
+    source: str
+    data: dict[str, Any]
+    opened_at: datetime
+    state_entered_at: datetime
+    closed_at: datetime | None = None
+    due_at: datetime | None = None
+    #: green / yellow / red: the warning light of the current state's deadline.
+    light: str = "green"
+    #: how many tiers the owner has moved up by escalation
+    escalation: int = 0
+    #: normal / yellow / red (督办 supervision card)
+    supervision: str = "normal"
+    #: work days of extension approved for the current deadline
+    extension_days: float = 0.0
+    #: times the case was sent back to handling (failed check, rebound, redo)
+    rework: int = 0
+    #: revisits done in the current cycle, clean ones in a row, and whether one is awaited
+    revisits: int = 0
+    clean_revisits: int = 0
+    revisit_pending: bool = False
+    #: bumped on every state entry; timers set for an older epoch are stale
+    epoch: int = 0
+    #: optimistic concurrency counter: bumped on every write
+    rev: int = 0
+
+    def copy(self) -> Case:
+        """A shallow copy with its own ``data`` dict."""
+        clone = Case.__new__(Case)
+        for name in Case.__slots__:  # type: ignore[attr-defined]
+            setattr(clone, name, getattr(self, name))
+        clone.data = dict(self.data)
+        return clone
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One row of the append-only event log: who did what to which case, when and why."""
+
+    case_id: str
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    trigger: str
+    source: str
+    dest: str
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """A durable timer: fired once, in the same transaction as the change it causes.
+
+    ``kind`` is one of ``yellow``, ``red``, ``supervise``, ``revisit``; ``epoch`` is the case's
+    epoch when the timer was set (a timer whose epoch is older than the case's is stale).
+    """
+
+    id: str
+    case_id: str
+    kind: str
+    due_at: datetime
+    epoch: int
+    payload: dict[str, Any] = field(default_factory=dict)
+    fired_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """An outgoing notification, delivered at least once; ``id`` is its idempotency key."""
+
+    id: str
+    case_id: str
+    kind: str
+    recipient: str
+    created_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A record that could not be taken in, kept with the reason."""
+
+    id: str
+    source: str
+    record_id: str
+    reason: str
+    payload: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class Change:
+    """Everything one change of one case writes, in one transaction.
+
+    ``expected_rev`` is ``None`` for a new case; otherwise the store refuses the change with
+    :class:`~govflow.errors.ConflictError` unless the stored case still has that ``rev``.
+    ``fired_timer`` names a timer that must still be unfired; the store marks it fired in the
+    same transaction (and refuses the change if another worker fired it first).
+    ``cancel_kinds`` lists kinds of the case's pending timers to cancel.
+    """
+
+    case: Case
+    expected_rev: int | None
+    events: list[Event] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    cancel_kinds: tuple[str, ...] = ()
+    fired_timer: str | None = None
+    outbox: list[Message] = field(default_factory=list)

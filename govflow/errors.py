@@ -1,0 +1,169 @@
+"""The one exception tree of govflow.
+
+::
+
+    GovflowError
+    ├── WorkflowError                 a workflow definition is wrong
+    │   └── WorkflowLoadError         a file failed to load: .problems lists every one
+    ├── CalendarError                 a date the work calendar does not cover
+    ├── CaseError                     something about one case (.case_id)
+    │   ├── CaseNotFound
+    │   ├── TransitionNotAllowed      trigger not possible in this state (.state, .trigger, .allowed)
+    │   ├── PermissionDenied          the actor lacks the role or the grid scope
+    │   └── ConflictError             another writer changed the case first (.expected, .actual)
+    ├── StoreError                    the database failed; the URL's password is never shown
+    │   └── SchemaVersionError        the database schema is not the one this govflow knows
+    ├── GridError                     a grid or people file is wrong: .problems lists every one
+    ├── PluginError                   a plugin misbehaved (.plugin, .hook)
+    │   └── RegistrationConflict      two plugins registered one name (.name, .first, .second)
+    └── KernelInputError              arrays handed to a kernel are not valid
+
+Foreign exceptions are wrapped at the boundary with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class GovflowError(Exception):
+    """Base of every error govflow raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in an input file: where it is and what is wrong."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where} {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class _ProblemsError(GovflowError):
+    """An error that carries every problem of an input at once."""
+
+    what = "input"
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{self.what} has {count} problem{'s' if count != 1 else ''}:\n{lines}")
+
+
+class WorkflowError(GovflowError):
+    """A workflow definition is wrong."""
+
+
+class WorkflowLoadError(_ProblemsError, WorkflowError):
+    """A workflow file failed to load; ``problems`` lists every problem with file and line."""
+
+    what = "workflow file"
+
+
+class CalendarError(GovflowError):
+    """The work calendar cannot answer for a date (not covered, or badly configured)."""
+
+
+class CaseError(GovflowError):
+    """An error about one case."""
+
+    def __init__(self, message: str, *, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__(message)
+
+
+class CaseNotFound(CaseError):
+    """No case has this id."""
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(f"case {case_id!r} does not exist", case_id=case_id)
+
+
+class TransitionNotAllowed(CaseError):
+    """The trigger cannot fire from the case's current state (or its guard said no)."""
+
+    def __init__(
+        self, *, case_id: str, state: str, trigger: str, allowed: Sequence[str], reason: str = ""
+    ) -> None:
+        self.state = state
+        self.trigger = trigger
+        self.allowed = tuple(allowed)
+        shown = ", ".join(self.allowed) if self.allowed else "none (the case is in a final state)"
+        why = f" ({reason})" if reason else ""
+        super().__init__(
+            f"case {case_id!r} is in state {state!r}: trigger {trigger!r} is not allowed{why}; "
+            f"allowed triggers: {shown}",
+            case_id=case_id,
+        )
+
+
+class PermissionDenied(CaseError):
+    """The actor may not fire this trigger on this case (role or grid scope)."""
+
+    def __init__(self, message: str, *, case_id: str, actor: str, trigger: str) -> None:
+        self.actor = actor
+        self.trigger = trigger
+        super().__init__(message, case_id=case_id)
+
+
+class ConflictError(CaseError):
+    """Another writer changed the case since it was read; nothing was written."""
+
+    def __init__(self, *, case_id: str, expected: int, actual: int | None) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"case {case_id!r} was changed by another writer (expected version {expected}, "
+            f"found {actual}); read it again and retry",
+            case_id=case_id,
+        )
+
+
+class StoreError(GovflowError):
+    """The database failed. Messages name the store by its URL with the password hidden."""
+
+
+class SchemaVersionError(StoreError):
+    """The database schema is not the one this govflow version knows."""
+
+
+class GridError(_ProblemsError):
+    """A grid or people file is wrong; ``problems`` lists every problem."""
+
+    what = "grid"
+
+
+class PluginError(GovflowError):
+    """A plugin misbehaved: names the plugin and the hook."""
+
+    def __init__(self, message: str, *, plugin: str, hook: str = "") -> None:
+        self.plugin = plugin
+        self.hook = hook
+        super().__init__(message)
+
+
+class RegistrationConflict(PluginError):
+    """Two plugins registered the same name."""
+
+    def __init__(self, *, kind: str, name: str, first: str, second: str) -> None:
+        self.kind = kind
+        self.name = name
+        self.first = first
+        self.second = second
+        super().__init__(
+            f"{kind} {name!r} is registered by plugin {first!r} and again by plugin {second!r}; "
+            f"rename one of them or block one plugin (GOVFLOW_BLOCK_PLUGINS)",
+            plugin=second,
+            hook="register",
+        )
+
+
+class KernelInputError(GovflowError):
+    """Arrays handed to a kernel are not valid (lengths, ranges, NaN)."""

@@ -1,0 +1,89 @@
+"""The store protocol: what the engine needs from a database.
+
+The engine core never imports SQLAlchemy. It talks to a :class:`Store`; govflow ships an
+in-memory store (tests, dry runs) and a SQLAlchemy store (SQLite file, PostgreSQL), and the
+same test suite runs against both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from govflow.engine.records import Case, Change, DeadLetter, Event, Message, Timer
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Durable home of cases, the event log, timers, the outbox and dead letters."""
+
+    def commit(self, changes: Sequence[Change]) -> None:
+        """Write all ``changes`` in one transaction, or none of them.
+
+        Raises :class:`~govflow.errors.ConflictError` when a case's ``rev`` is not the
+        expected one or a ``fired_timer`` was already fired, and writes nothing then.
+        New cases get ``rev`` = ``expected_rev + 1`` (1 for an insert): the engine sets
+        ``case.rev`` before handing the change over.
+        """
+        ...
+
+    def get_case(self, case_id: str) -> Case:
+        """The case, or :class:`~govflow.errors.CaseNotFound`. The caller may mutate the copy."""
+        ...
+
+    def history(self, case_id: str) -> list[Event]:
+        """The case's event log in order of ``seq``."""
+        ...
+
+    def find_open_cases(
+        self, *, cell: str | None = None, category: str | None = None,
+        opened_after: datetime | None = None,
+    ) -> list[Case]:
+        """Open (not closed) cases matching every given filter, oldest first."""
+        ...
+
+    def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
+        """Up to ``limit`` unfired timers due at or before ``now``, earliest first.
+
+        A claim is a lease, not a firing: with several engine processes the store hands each
+        timer to one of them at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL); a timer whose
+        worker died is handed out again after the lease. Firing happens in :meth:`commit`.
+        """
+        ...
+
+    def drop_timers(self, timer_ids: Iterable[str], at: datetime) -> None:
+        """Mark claimed timers as done without changing their case (stale or moot ones)."""
+        ...
+
+    def pending_timers(self, case_id: str) -> list[Timer]:
+        """The case's unfired, uncancelled timers, earliest first."""
+        ...
+
+    def next_due(self) -> datetime | None:
+        """When the earliest unfired timer is due, or ``None``."""
+        ...
+
+    def pending_messages(self, limit: int) -> list[Message]:
+        """Undelivered outbox messages, oldest first."""
+        ...
+
+    def mark_delivered(self, message_ids: Iterable[str]) -> None:
+        """Record that these messages were delivered (idempotent)."""
+        ...
+
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Keep records that could not be taken in."""
+        ...
+
+    def dead_letters(self, source: str | None = None) -> list[DeadLetter]:
+        """The dead letters, optionally of one source."""
+        ...
+
+    def iter_cases(self) -> Iterable[Case]:
+        """Every case (open and closed), for snapshots and exports."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
