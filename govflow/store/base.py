@@ -18,8 +18,15 @@ from govflow.engine.records import Case, Change, DeadLetter, Event, Message, Tim
 class Store(Protocol):
     """Durable home of cases, the event log, timers, the outbox and dead letters."""
 
-    def commit(self, changes: Sequence[Change]) -> None:
+    def commit(
+        self, changes: Sequence[Change], *, cursor: tuple[str, str] | None = None,
+        dead_letters: Sequence[DeadLetter] = (),
+    ) -> None:
         """Write all ``changes`` in one transaction, or none of them.
+
+        ``cursor`` (source name, position) and ``dead_letters`` are written in the same
+        transaction, so an intake that restarts resumes after the last committed record and
+        takes no record twice.
 
         Raises :class:`~govflow.errors.ConflictError` when a case's ``rev`` is not the
         expected one or a ``fired_timer`` was already fired, and writes nothing then.
@@ -70,6 +77,10 @@ class Store(Protocol):
 
     def mark_delivered(self, message_ids: Iterable[str]) -> None:
         """Record that these messages were delivered (idempotent)."""
+        ...
+
+    def get_cursor(self, source: str) -> str | None:
+        """The last committed position of a data source, or ``None``."""
         ...
 
     def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:

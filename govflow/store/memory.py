@@ -28,12 +28,19 @@ class MemoryStore:
         self._outbox: dict[str, Message] = {}
         self._delivered: set[str] = set()
         self._dead: list[DeadLetter] = []
+        self._cursors: dict[str, str] = {}
 
     # -- writing -------------------------------------------------------------------------
-    def commit(self, changes: Sequence[Change]) -> None:
+    def commit(
+        self, changes: Sequence[Change], *, cursor: tuple[str, str] | None = None,
+        dead_letters: Sequence[DeadLetter] = (),
+    ) -> None:
         self._check(changes)
         for change in changes:
             self._apply(change)
+        if cursor is not None:
+            self._cursors[cursor[0]] = cursor[1]
+        self._dead.extend(dead_letters)
 
     def _check(self, changes: Sequence[Change]) -> None:
         seen: dict[str, int] = {}
@@ -149,6 +156,9 @@ class MemoryStore:
 
     def mark_delivered(self, message_ids: Iterable[str]) -> None:
         self._delivered.update(message_ids)
+
+    def get_cursor(self, source: str) -> str | None:
+        return self._cursors.get(source)
 
     def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         self._dead.extend(letters)

@@ -72,7 +72,8 @@ class RevisitSpec:
 
     Either ``offsets`` (from entering the state) or ``every`` × ``times``. A revisit that finds
     a rebound fires ``on_rebound`` (reopening the case, counted as rework); ``clean_to_end``
-    clean revisits in a row end the cycle, as does running out of revisits.
+    clean revisits in a row end the cycle (firing ``on_clean``), as does running out of
+    revisits. ``after_state`` is never final: a final state has no way out.
     """
 
     after_state: str
@@ -81,6 +82,8 @@ class RevisitSpec:
     times: int = 0
     clean_to_end: int = 1
     on_rebound: str = "reopen"
+    #: trigger fired when the cycle ends clean (e.g. ``close``); None leaves the case where it is
+    on_clean: str | None = None
     roles: frozenset[str] = frozenset()
 
     def offset(self, n: int) -> Duration | None:
