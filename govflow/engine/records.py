@@ -70,6 +70,8 @@ class Case:
     revisit_pending: bool = False
     #: bumped on every state entry; timers set for an older epoch are stale
     epoch: int = 0
+    #: how many events the case's log holds (the next event's ``seq`` is this + 1)
+    events: int = 0
     #: optimistic concurrency counter: bumped on every write
     rev: int = 0
 
