@@ -1,0 +1,264 @@
+"""The work calendar: which days are worked, which hours of them, and deadline arithmetic.
+
+Work time is counted in local wall-clock time of the calendar's zone over the work periods
+of each work day. ``workdays`` are a length of work time (N × the length of one day's
+periods), so a limit of 3 work days entered at 10:00 falls at 10:00 three work days later,
+and a limit reached exactly at a period's end falls at that end (18:00), never at the next
+morning. Which days are worked comes, in this order, from the file's ``workdays`` and
+``holidays`` overrides, then (``official``) mainland China's calendar from chinese-calendar,
+or (not ``official``) Monday to Friday.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from govflow.clock import as_utc
+from govflow.errors import CalendarError
+from govflow.worktime.duration import Duration
+
+if TYPE_CHECKING:  # the spec module imports worktime.duration: avoid an import cycle
+    from govflow.workflows.spec import CalendarSpec
+
+_US_PER_DAY = 86_400_000_000
+_US_PER_HOUR = 3_600_000_000
+_ELAPSED_US = {"minutes": 60_000_000, "hours": _US_PER_HOUR, "days": _US_PER_DAY}
+#: a run of this many rest days in a row means the calendar is misconfigured
+_MAX_REST_RUN = 3660
+
+Period = tuple[int, int]
+"""A work period as (start, end) in microseconds since local midnight."""
+
+
+class WorkCalendar:
+    """Work days and work periods in one time zone; adds durations to moments."""
+
+    def __init__(
+        self,
+        *,
+        timezone: str = "Asia/Shanghai",
+        periods: Sequence[tuple[str | time, str | time]] = (("09:00", "12:00"), ("13:30", "18:00")),
+        official: bool = True,
+        holidays: Iterable[str | date] = (),
+        workdays: Iterable[str | date] = (),
+    ) -> None:
+        try:
+            self.tz = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise CalendarError(
+                f"unknown time zone {timezone!r} in the calendar: use an IANA name such as "
+                "'Asia/Shanghai'"
+            ) from exc
+        self.timezone = timezone
+        self.periods: tuple[Period, ...] = _read_periods(periods)
+        self.day_length = timedelta(microseconds=sum(e - s for s, e in self.periods))
+        self._day_us = sum(e - s for s, e in self.periods)
+        self.official = official
+        self.holidays = frozenset(_read_date(d, "holidays") for d in holidays)
+        self.workdays = frozenset(_read_date(d, "workdays") for d in workdays)
+        both = sorted(self.holidays & self.workdays)
+        if both:
+            shown = ", ".join(d.isoformat() for d in both)
+            raise CalendarError(
+                f"calendar lists {shown} both as a holiday and as a work day: keep it in one list"
+            )
+        #: years the file vouches for: a date of these years not listed follows the weekday rule
+        self._file_years = frozenset(d.year for d in self.holidays | self.workdays)
+        self._by_ordinal: Callable[[int], bool] = lru_cache(maxsize=1 << 16)(self._lookup)
+
+    @classmethod
+    def from_spec(cls, spec: CalendarSpec) -> WorkCalendar:
+        """The calendar a workflows file asks for."""
+        return cls(
+            timezone=spec.timezone,
+            periods=spec.periods,
+            official=spec.official,
+            holidays=spec.holidays,
+            workdays=spec.workdays,
+        )
+
+    @classmethod
+    def china(cls) -> WorkCalendar:
+        """Mainland China's official calendar, Asia/Shanghai, 09:00–12:00 and 13:30–18:00."""
+        return cls()
+
+    def __repr__(self) -> str:
+        return (
+            f"WorkCalendar(timezone={self.timezone!r}, periods={self.period_strings()!r}, "
+            f"official={self.official!r}, holidays={len(self.holidays)}, "
+            f"workdays={len(self.workdays)})"
+        )
+
+    def period_strings(self) -> tuple[tuple[str, str], ...]:
+        """The work periods as ("HH:MM", "HH:MM") pairs."""
+        return tuple((_hhmm(s), _hhmm(e)) for s, e in self.periods)
+
+    # -- days ---------------------------------------------------------------------------------
+
+    def is_workday(self, day: date) -> bool:
+        """Whether ``day`` is worked; raises CalendarError for a date the calendar cannot answer."""
+        return self._by_ordinal(day.toordinal())
+
+    def _lookup(self, ordinal: int) -> bool:
+        day = date.fromordinal(ordinal)
+        if day in self.holidays:
+            return False
+        if day in self.workdays:
+            return True
+        if not self.official or day.year in self._file_years:
+            return day.weekday() < 5
+        return _official_is_workday(day)
+
+    # -- moments ------------------------------------------------------------------------------
+
+    def _local(self, moment: datetime) -> tuple[int, int]:
+        """(date ordinal, microseconds since local midnight) of an aware moment."""
+        local = as_utc(moment).astimezone(self.tz)
+        us = ((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000
+        return local.toordinal(), us + local.microsecond
+
+    def _moment(self, ordinal: int, us: int) -> datetime:
+        """The UTC moment of a local wall-clock time."""
+        wall = datetime.combine(date.fromordinal(ordinal), time()) + timedelta(microseconds=us)
+        return wall.replace(tzinfo=self.tz).astimezone(UTC)
+
+    def is_work_time(self, moment: datetime) -> bool:
+        """Whether ``moment`` lies inside a work period of a work day (start in, end out)."""
+        ordinal, us = self._local(moment)
+        return self._by_ordinal(ordinal) and any(s <= us < e for s, e in self.periods)
+
+    def next_work_start(self, moment: datetime) -> datetime:
+        """``moment`` itself if it is work time, else the start of the next work period."""
+        ordinal, us = self._local(moment)
+        rest = 0
+        while True:
+            if self._by_ordinal(ordinal):
+                for start, end in self.periods:
+                    if us < end:
+                        return as_utc(moment) if us >= start else self._moment(ordinal, start)
+            ordinal, us, rest = ordinal + 1, 0, self._count_rest(rest, ordinal)
+
+    def add(self, start: datetime, duration: Duration) -> datetime:
+        """The moment ``duration`` after ``start``, as an aware UTC datetime.
+
+        Minutes, hours and days are elapsed time. Work hours and work days are counted over
+        work periods only, from ``start`` if it is work time, else from the next period's start.
+        """
+        if duration.amount < 0:
+            raise ValueError(f"cannot add a negative duration ({duration})")
+        unit_us = _ELAPSED_US.get(duration.unit)
+        if unit_us is not None:
+            return as_utc(start) + timedelta(microseconds=round(duration.amount * unit_us))
+        unit_us = self._day_us if duration.unit == "workdays" else _US_PER_HOUR
+        return self._add_work(start, round(duration.amount * unit_us))
+
+    def _add_work(self, start: datetime, remaining: int) -> datetime:
+        if remaining == 0:
+            return as_utc(start)
+        ordinal, us = self._local(start)
+        day_us, periods, is_workday = self._day_us, self.periods, self._by_ordinal
+        rest = 0
+        while True:
+            if is_workday(ordinal):
+                rest = 0
+                if us == 0 and remaining > day_us:
+                    remaining -= day_us
+                else:
+                    for begin, end in periods:
+                        if us >= end:
+                            continue
+                        begin = max(begin, us)
+                        if remaining <= end - begin:
+                            return self._moment(ordinal, begin + remaining)
+                        remaining -= end - begin
+            else:
+                rest = self._count_rest(rest, ordinal)
+            ordinal, us = ordinal + 1, 0
+
+    def work_time_between(self, a: datetime, b: datetime) -> timedelta:
+        """Work time from ``a`` to ``b`` (negative if ``b`` is earlier)."""
+        if b < a:
+            return -self.work_time_between(b, a)
+        first, us_a = self._local(a)
+        last, us_b = self._local(b)
+        total, periods = 0, self.periods
+        for ordinal in range(first, last + 1):
+            if not self._by_ordinal(ordinal):
+                continue
+            lo = us_a if ordinal == first else 0
+            hi = us_b if ordinal == last else _US_PER_DAY
+            if lo == 0 and hi == _US_PER_DAY:
+                total += self._day_us
+                continue
+            for begin, end in periods:
+                total += max(0, min(end, hi) - max(begin, lo))
+        return timedelta(microseconds=total)
+
+    def _count_rest(self, rest: int, ordinal: int) -> int:
+        if rest >= _MAX_REST_RUN:
+            raise CalendarError(
+                f"no work day in the {_MAX_REST_RUN} days before "
+                f"{date.fromordinal(ordinal).isoformat()}: check the calendar's holidays"
+            )
+        return rest + 1
+
+
+def _official_is_workday(day: date) -> bool:
+    import chinese_calendar  # imported on first use: nothing heavy at import time
+
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError as exc:
+        raise CalendarError(
+            f"the work calendar has no data for {day.isoformat()} ({exc}): add the holidays "
+            f"and make-up work days of {day.year} to the workflow file's calendar "
+            f"(calendar.holidays / calendar.workdays), or upgrade chinese-calendar"
+        ) from exc
+
+
+def _read_date(value: str | date, field: str) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CalendarError(
+            f"calendar.{field}: {value!r} is not a date; write it as YYYY-MM-DD"
+        ) from exc
+
+
+def _read_periods(periods: Sequence[tuple[str | time, str | time]]) -> tuple[Period, ...]:
+    read = tuple((_read_clock(s), _read_clock(e)) for s, e in periods)
+    if not read:
+        raise CalendarError("calendar.periods is empty: give at least one, e.g. 09:00-18:00")
+    previous_end = 0
+    for start, end in read:
+        if not previous_end <= start < end:
+            raise CalendarError(
+                f"calendar.periods {_hhmm(start)}-{_hhmm(end)}: periods must each start before "
+                "they end, be in order and not overlap"
+            )
+        previous_end = end
+    return read
+
+
+def _read_clock(value: str | time) -> int:
+    """Microseconds since midnight of ``HH:MM`` (``24:00`` allowed as an end)."""
+    if isinstance(value, time):
+        return ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000
+    text = str(value).strip()
+    hours, sep, minutes = text.partition(":")
+    if sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
+        h, m = int(hours), int(minutes)
+        if (h < 24 and m < 60) or (h == 24 and m == 0):
+            return (h * 60 + m) * 60_000_000
+    raise CalendarError(f"calendar.periods: {value!r} is not a time of day; write it as HH:MM")
+
+
+def _hhmm(us: int) -> str:
+    minutes = us // 60_000_000
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
