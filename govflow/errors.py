@@ -4,7 +4,8 @@
 
     GovflowError
     ├── WorkflowError                 a workflow definition is wrong
-    │   └── WorkflowLoadError         a file failed to load: .problems lists every one
+    │   ├── WorkflowLoadError         a file failed to load: .problems lists every one
+    │   └── GuardError                a guard expression failed at run time (names the guard)
     ├── CalendarError                 a date the work calendar does not cover
     ├── CaseError                     something about one case (.case_id)
     │   ├── CaseNotFound
@@ -65,6 +66,10 @@ class WorkflowLoadError(_ProblemsError, WorkflowError):
     """A workflow file failed to load; ``problems`` lists every problem with file and line."""
 
     what = "workflow file"
+
+
+class GuardError(WorkflowError):
+    """A guard expression failed at run time (a type error other than a missing field)."""
 
 
 class CalendarError(GovflowError):
