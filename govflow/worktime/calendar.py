@@ -66,7 +66,8 @@ class WorkCalendar:
             raise CalendarError(
                 f"calendar lists {shown} both as a holiday and as a work day: keep it in one list"
             )
-        #: years the file vouches for: a date of these years not listed follows the weekday rule
+        #: years the file vouches for: where chinese-calendar has no data, a date of these
+        #: years that the file does not list follows the weekday rule
         self._file_years = frozenset(d.year for d in self.holidays | self.workdays)
         self._by_ordinal: Callable[[int], bool] = lru_cache(maxsize=1 << 16)(self._lookup)
 
@@ -109,9 +110,18 @@ class WorkCalendar:
             return False
         if day in self.workdays:
             return True
-        if not self.official or day.year in self._file_years:
-            return day.weekday() < 5
-        return _official_is_workday(day)
+        if self.official:
+            official = _official_is_workday(day)
+            if official is not None:
+                return official
+            if day.year not in self._file_years:
+                raise CalendarError(
+                    f"the work calendar has no data for {day.isoformat()} (chinese-calendar "
+                    f"covers {_official_years()}): add the holidays and make-up work days of "
+                    f"{day.year} to the workflow file's calendar (calendar.holidays / "
+                    "calendar.workdays), or upgrade chinese-calendar"
+                )
+        return day.weekday() < 5
 
     # -- moments ------------------------------------------------------------------------------
 
@@ -181,6 +191,7 @@ class WorkCalendar:
 
     def work_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Work time from ``a`` to ``b`` (negative if ``b`` is earlier)."""
+        a, b = as_utc(a), as_utc(b)
         if b < a:
             return -self.work_time_between(b, a)
         first, us_a = self._local(a)
@@ -207,17 +218,20 @@ class WorkCalendar:
         return rest + 1
 
 
-def _official_is_workday(day: date) -> bool:
+def _official_is_workday(day: date) -> bool | None:
+    """chinese-calendar's answer for ``day``, or None for a year it has no data for."""
     import chinese_calendar  # imported on first use: nothing heavy at import time
 
     try:
         return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError as exc:
-        raise CalendarError(
-            f"the work calendar has no data for {day.isoformat()} ({exc}): add the holidays "
-            f"and make-up work days of {day.year} to the workflow file's calendar "
-            f"(calendar.holidays / calendar.workdays), or upgrade chinese-calendar"
-        ) from exc
+    except NotImplementedError:
+        return None
+
+
+def _official_years() -> str:
+    from chinese_calendar.constants import holidays
+
+    return f"{min(holidays).year}–{max(holidays).year}"
 
 
 def _read_date(value: str | date, field: str) -> date:
