@@ -9,7 +9,7 @@
     ├── CalendarError                 a date the work calendar does not cover
     ├── CaseError                     something about one case (.case_id)
     │   ├── CaseNotFound
-    │   ├── TransitionNotAllowed      trigger not possible in this state (.state, .trigger, .allowed)
+    │   ├── TransitionNotAllowed      not possible now (.state, .trigger, .allowed)
     │   ├── PermissionDenied          the actor lacks the role or the grid scope
     │   └── ConflictError             another writer changed the case first (.expected, .actual)
     ├── StoreError                    the database failed; the URL's password is never shown

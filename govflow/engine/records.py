@@ -78,7 +78,7 @@ class Case:
     def copy(self) -> Case:
         """A shallow copy with its own ``data`` dict."""
         clone = Case.__new__(Case)
-        for name in Case.__slots__:  # type: ignore[attr-defined]
+        for name in Case.__slots__:
             setattr(clone, name, getattr(self, name))
         clone.data = dict(self.data)
         return clone

@@ -43,13 +43,13 @@ class MemoryStore:
         self._dead.extend(dead_letters)
 
     def _check(self, changes: Sequence[Change]) -> None:
-        seen: dict[str, int] = {}
+        seen: dict[str, int | None] = {}
         for change in changes:
             case = change.case
             current = seen.get(case.id)
             if current is None:
                 stored = self._cases.get(case.id)
-                current = stored.rev if stored is not None else None  # type: ignore[assignment]
+                current = stored.rev if stored is not None else None
             expected = change.expected_rev
             if (expected is None and current is not None) or (
                 expected is not None and current != expected

@@ -138,6 +138,8 @@ class WorkflowSpec:
     revisit: RevisitSpec | None = None
     #: roles allowed to open a case of this workflow (empty: anyone)
     open_roles: frozenset[str] = frozenset()
+    #: roles allowed to raise supervision (督办) by hand
+    supervise_roles: frozenset[str] = frozenset({"cadre", "commander"})
 
     @property
     def key(self) -> tuple[str, int]:

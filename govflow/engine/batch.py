@@ -1,0 +1,126 @@
+"""A unit of work: operations on cases, gathered into ``Change``s and committed at once.
+
+Each operation (open, fire, a timer firing, …) becomes one :class:`Change`. Several operations
+on one case in the same batch chain: each sees the one before it, and the store checks their
+``rev`` in order. A single ``fire`` is a batch of one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from govflow.engine.records import Actor, Case, Change, Event, Message, Timer
+from govflow.engine.reducer import apply_event
+from govflow.engine.runtime import Runtime
+from govflow.workflows.spec import WorkflowSpec
+
+
+class Batch:
+    """Working copies of the cases touched, and the changes made so far."""
+
+    def __init__(self, rt: Runtime, now: datetime) -> None:
+        self.rt = rt
+        self.now = now
+        self.changes: list[Change] = []
+        self.dropped: list[str] = []
+        self._cases: dict[str, Case] = {}
+        self._pending: set[str] = set()
+        self._last: dict[str, Case] = {}
+        self._open: Change | None = None
+
+    # -- cases -----------------------------------------------------------------------------
+    def case(self, case_id: str) -> Case:
+        """The working copy of a case (read from the store the first time)."""
+        case = self._cases.get(case_id)
+        if case is None:
+            case = self._cases[case_id] = self.rt.store.get_case(case_id)
+        elif case_id in self._pending:
+            # an earlier change of this batch holds that object: go on with a copy
+            case = self._cases[case_id] = case.copy()
+            self._pending.discard(case_id)
+        return case
+
+    def adopt(self, case: Case) -> None:
+        """Take a case that is new in this batch."""
+        self._cases[case.id] = case
+
+    # -- one operation ---------------------------------------------------------------------
+    def begin(self, case: Case, *, new: bool = False, fired_timer: str | None = None) -> Change:
+        change = Change(case=case, expected_rev=None if new else case.rev,
+                        fired_timer=fired_timer)
+        self._open = change
+        return change
+
+    def emit(
+        self, case: Case, spec: WorkflowSpec, trigger: str, *, actor: Actor,
+        dest: str | None = None, data: dict[str, Any] | None = None, reason: str = "",
+        source: str | None = None,
+    ) -> Event:
+        """Write an event into the open change and apply it to the case."""
+        event = Event(
+            case_id=case.id, seq=case.events + 1, at=self.now, actor=actor.id,
+            role=_role(actor), trigger=trigger,
+            source=case.state if source is None else source,
+            dest=case.state if dest is None else dest, reason=reason, data=data or {},
+        )
+        if trigger == "open":
+            case.events = event.seq
+        else:
+            apply_event(case, event, spec)
+        assert self._open is not None
+        self._open.events.append(event)
+        return event
+
+    def timers(self, timers: list[Timer]) -> None:
+        assert self._open is not None
+        self._open.timers.extend(timers)
+
+    def cancel(self, *kinds: str) -> None:
+        assert self._open is not None
+        self._open.cancel_kinds = tuple(sorted(set(self._open.cancel_kinds) | set(kinds)))
+
+    def notify(self, case: Case, kind: str, recipient: str, payload: dict[str, Any]) -> None:
+        change = self._open
+        assert change is not None
+        index = len(change.outbox)
+        message_id = f"{case.id}:{case.events}:{index}"
+        change.outbox.append(Message(message_id, case.id, kind, recipient, self.now, payload))
+
+    def finish(self) -> Change:
+        change = self._open
+        assert change is not None
+        self._open = None
+        case = change.case
+        case.rev = (change.expected_rev or 0) + 1
+        self.changes.append(change)
+        self._pending.add(case.id)
+        self._last[case.id] = case
+        return change
+
+    def abandon(self) -> None:
+        """Forget the open operation (it raised): its case copy is reread next time."""
+        change = self._open
+        self._open = None
+        if change is None:
+            return
+        case_id = change.case.id
+        last = self._last.get(case_id)
+        if last is None:
+            self._cases.pop(case_id, None)
+        else:
+            self._cases[case_id] = last
+            self._pending.add(case_id)
+
+    def drop_timer(self, timer_id: str) -> None:
+        """A claimed timer that has nothing to do (stale): marked done after the commit."""
+        self.dropped.append(timer_id)
+
+
+def _role(actor: Actor) -> str:
+    return ",".join(sorted(actor.roles))
+
+
+def new_case_id() -> str:
+    return secrets.token_hex(8)

@@ -1,0 +1,92 @@
+"""When a state's deadline warns and breaches, and which timers entering a state sets."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from govflow.engine.records import Case, Timer
+from govflow.errors import WorkflowError
+from govflow.workflows.spec import DeadlineSpec, WorkflowSpec
+from govflow.worktime import Duration, WorkCalendar, parse_duration
+
+
+def timer_id() -> str:
+    return secrets.token_hex(8)
+
+
+def case_limit(deadline: DeadlineSpec, data: dict[str, Any]) -> Duration:
+    """The state's limit, or the case's own one from ``limit_field`` (e.g. a rectification
+    period set by the inspector: ``"15 days"`` or a number of days)."""
+    field = deadline.limit_field
+    value = data.get(field) if field else None
+    if value is None or value == "":
+        return deadline.limit
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Duration(float(value), "days")
+    try:
+        return parse_duration(str(value))
+    except ValueError as exc:
+        raise WorkflowError(f"data.{field} = {value!r} is not a duration: {exc}") from exc
+
+
+def deadline_times(
+    cal: WorkCalendar, deadline: DeadlineSpec, start: datetime, data: dict[str, Any],
+    extension_days: float = 0.0,
+) -> tuple[datetime, datetime, datetime]:
+    """(yellow, red, due) for a state entered at ``start``. ``due`` is 100 % of the limit with
+    approved extension work days added; yellow and red are their fractions of it, counted in
+    work time when the limit is in work units."""
+    limit = case_limit(deadline, data)
+    if not extension_days:
+        due = cal.add(start, limit)
+        yellow = cal.add(start, limit.scaled(deadline.yellow_at))
+        red = due if deadline.red_at == 1.0 else cal.add(start, limit.scaled(deadline.red_at))
+        return yellow, red, due
+    due = cal.add(cal.add(start, limit), Duration(extension_days, "workdays"))
+    if limit.is_work_time:
+        hours = cal.work_time_between(start, due) / timedelta(hours=1)
+        yellow = cal.add(start, Duration(hours * deadline.yellow_at, "workhours"))
+        red = due if deadline.red_at == 1.0 else cal.add(
+            start, Duration(hours * deadline.red_at, "workhours"))
+    else:
+        span = due - start
+        yellow = start + span * deadline.yellow_at
+        red = start + span * deadline.red_at
+    return yellow, red, due
+
+
+def entry_timers(
+    cal: WorkCalendar, spec: WorkflowSpec, case: Case, times: tuple[datetime, datetime, datetime]
+    | None,
+) -> list[Timer]:
+    """The timers a case sets on entering its current state (after the entry is applied)."""
+    timers: list[Timer] = []
+    start = case.state_entered_at
+    if times is not None:
+        yellow, red, due = times
+        stamp = {"due": due.isoformat()}
+        if yellow < red:
+            timers.append(Timer(timer_id(), case.id, "yellow", yellow, case.epoch, stamp))
+        timers.append(Timer(timer_id(), case.id, "red", red, case.epoch, stamp))
+    for rule in spec.supervision:
+        if rule.state == case.state:
+            timers.append(Timer(timer_id(), case.id, "supervise", cal.add(start, rule.after),
+                                case.epoch, {"level": rule.level}))
+    revisit = spec.revisit
+    if revisit is not None and revisit.after_state == case.state:
+        timer = revisit_timer(cal, spec, case, 1)
+        if timer is not None:
+            timers.append(timer)
+    return timers
+
+
+def revisit_timer(cal: WorkCalendar, spec: WorkflowSpec, case: Case, n: int) -> Timer | None:
+    """The timer for revisit ``n`` of the current cycle, or None past the cycle's end."""
+    assert spec.revisit is not None
+    offset = spec.revisit.offset(n)
+    if offset is None:
+        return None
+    return Timer(timer_id(), case.id, "revisit", cal.add(case.state_entered_at, offset),
+                 case.epoch, {"n": n})

@@ -1,0 +1,349 @@
+"""The Engine: a small facade over the store, the clock, the machines and the hooks.
+
+Every public call is one unit of work: read, decide, write one transaction, then tell the
+hooks. The engine holds no case in memory between calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from govflow.clock import Clock, SimClock, SystemClock
+from govflow.engine import operations as ops
+from govflow.engine.actions import BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, Action
+from govflow.engine.batch import Batch
+from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
+from govflow.engine.hooks import EngineHooks, NoHooks
+from govflow.engine.records import Actor, Case, Change, DeadLetter, Event
+from govflow.engine.reducer import ENGINE_EVENTS
+from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
+from govflow.engine.runtime import Runtime
+from govflow.engine.timers import fire_timer, record_revisit
+from govflow.errors import ConflictError, GovflowError
+from govflow.store.base import Store
+from govflow.workflows.spec import WorkflowSet, WorkflowSpec
+from govflow.worktime import WorkCalendar
+
+log = logging.getLogger("govflow.engine")
+
+ErrorHandler = Callable[[Request, GovflowError], DeadLetter]
+
+
+class Engine:
+    """Runs workflow cases: ``open_case``, ``fire``, ``tick``; reads ``case`` and ``history``."""
+
+    def __init__(
+        self,
+        workflows: WorkflowSet | str | Path,
+        *,
+        store: Store | str | None = None,
+        clock: Clock | None = None,
+        calendar: WorkCalendar | None = None,
+        grid: Hierarchy | None = None,
+        hooks: EngineHooks | None = None,
+        actions: Mapping[str, Action] | None = None,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
+        all_actions = {**BUILTIN_ACTIONS, **(actions or {})}
+        all_functions = {**BUILTIN_FUNCTIONS, **(functions or {})}
+        loaded = _load(workflows, all_actions, all_functions)
+        self._rt = Runtime(
+            store=_open_store(store),
+            clock=clock or SystemClock(),
+            calendar=calendar or WorkCalendar.from_spec(loaded.calendar),
+            grid=grid or PrefixHierarchy(),
+            hooks=hooks or NoHooks(),
+            actions=all_actions,
+            functions=all_functions,
+        )
+        for spec in loaded.workflows.values():
+            self._rt.add(spec)
+        #: timer firings that raised (logged, left unfired, retried by a later tick)
+        self.failures: list[tuple[str, BaseException]] = []
+
+    # -- parts -----------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        return self._rt.store
+
+    @property
+    def clock(self) -> Clock:
+        return self._rt.clock
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self._rt.calendar
+
+    @property
+    def grid(self) -> Hierarchy:
+        return self._rt.grid
+
+    def workflow(self, name: str, version: int | None = None) -> WorkflowSpec:
+        """The compiled workflow (latest version unless one is named)."""
+        return self._rt.spec(name, version)
+
+    def workflows(self) -> list[WorkflowSpec]:
+        """Every loaded workflow version."""
+        return list(self._rt.specs.values())
+
+    def add_workflows(self, workflows: WorkflowSet | str | Path) -> None:
+        """Load more workflows or new versions; running cases keep their version."""
+        loaded = _load(workflows, self._rt.actions, self._rt.functions)
+        for spec in loaded.workflows.values():
+            self._rt.add(spec)
+
+    # -- cases -----------------------------------------------------------------------------
+    def open_case(
+        self, workflow: str, *, cell: str, actor: Actor, category: str = "",
+        data: dict[str, Any] | None = None, source: str = "manual", owner: str | None = None,
+        at: datetime | None = None,
+    ) -> Case:
+        """Open a case on a tier-3 cell; it starts in the workflow's initial state."""
+        req = OpenRequest(workflow, cell, category, data, source, owner, at, actor)
+        return self._one(lambda batch: ops.open_case(batch, req, actor))
+
+    def fire(
+        self, case_id: str, trigger: str, *, actor: Actor, data: dict[str, Any] | None = None,
+        reason: str = "",
+    ) -> Case:
+        """Fire ``trigger`` on a case. Raises TransitionNotAllowed or PermissionDenied."""
+        req = FireRequest(case_id, trigger, actor, data, reason)
+        return self._one(lambda batch: ops.fire(batch, req))
+
+    def note(
+        self, case_id: str, what: str, *, actor: Actor, data: dict[str, Any] | None = None,
+        reason: str = "",
+    ) -> Case:
+        """Write an event without changing state (``merge`` also counts ``data.merged``)."""
+        req = NoteRequest(case_id, what, actor, data, reason)
+        return self._one(lambda batch: ops.note(batch, req))
+
+    def extend(self, case_id: str, workdays: float, *, actor: Actor, reason: str) -> Case:
+        """延期: add approved work days to the current state's deadline, within the cap."""
+        return self._one(lambda batch: ops.extend(batch, case_id, workdays, actor, reason))
+
+    def supervise(self, case_id: str, level: str, *, actor: Actor, reason: str = "") -> Case:
+        """督办: set the supervision level (normal, yellow, red) by hand."""
+        return self._one(lambda batch: ops.supervise(batch, case_id, level, actor, reason))
+
+    def record_revisit(
+        self, case_id: str, *, rebound: bool, actor: Actor, note: str = ""
+    ) -> Case:
+        """The result of a due revisit: a rebound reopens the case (rework)."""
+        return self._one(lambda batch: record_revisit(batch, case_id, rebound, actor, note))
+
+    def allowed_triggers(self, case_id: str, actor: Actor) -> list[str]:
+        """The triggers ``actor`` may fire on the case now (roles, scope, guards)."""
+        batch = Batch(self._rt, self.clock.now())
+        return ops.allowed(batch, batch.case(case_id), actor)
+
+    def case(self, case_id: str) -> Case:
+        return self._rt.store.get_case(case_id)
+
+    def history(self, case_id: str) -> list[Event]:
+        return self._rt.store.history(case_id)
+
+    # -- bulk ------------------------------------------------------------------------------
+    def apply_batch(
+        self, requests: Sequence[Request], *, cursor: tuple[str, str] | None = None,
+        dead_letters: Sequence[DeadLetter] = (), on_error: ErrorHandler | None = None,
+    ) -> list[Case | GovflowError]:
+        """Apply many requests in one commit, with the source cursor and dead letters.
+
+        Without ``on_error`` the first failing request raises and nothing is written. With it,
+        a failing request becomes the dead letter it returns (same commit) and its place in the
+        result holds the error.
+        """
+        batch = Batch(self._rt, self.clock.now())
+        results: list[Case | GovflowError] = []
+        letters = list(dead_letters)
+        for req in requests:
+            try:
+                results.append(self._apply(batch, req))
+            except GovflowError as exc:
+                batch.abandon()
+                if on_error is None:
+                    raise
+                letters.append(on_error(req, exc))
+                results.append(exc)
+        self._commit(batch, cursor=cursor, dead_letters=letters)
+        return results
+
+    def open_cases(
+        self, requests: Iterable[OpenRequest], *, actor: Actor, batch: int = 1000
+    ) -> list[str]:
+        """Open many cases, ``batch`` per commit. Returns their ids in order."""
+        ids: list[str] = []
+        chunk: list[Request] = []
+        for req in requests:
+            chunk.append(req if req.actor is not None else _with_actor(req, actor))
+            if len(chunk) >= batch:
+                ids.extend(_ids(self.apply_batch(chunk)))
+                chunk = []
+        if chunk:
+            ids.extend(_ids(self.apply_batch(chunk)))
+        return ids
+
+    def fire_many(self, requests: Iterable[FireRequest], *, batch: int = 1000) -> int:
+        """Fire many triggers, ``batch`` per commit. Returns how many were applied."""
+        count = 0
+        chunk: list[Request] = []
+        for req in requests:
+            chunk.append(req)
+            if len(chunk) >= batch:
+                count += len(self.apply_batch(chunk))
+                chunk = []
+        if chunk:
+            count += len(self.apply_batch(chunk))
+        return count
+
+    def _apply(self, batch: Batch, req: Request) -> Case:
+        if isinstance(req, OpenRequest):
+            actor = req.actor
+            if actor is None:
+                raise TypeError("an OpenRequest in a batch needs its actor")
+            return ops.open_case(batch, req, actor)
+        if isinstance(req, FireRequest):
+            return ops.fire(batch, req)
+        return ops.note(batch, req)
+
+    # -- time ------------------------------------------------------------------------------
+    def tick(self, limit: int | None = None, *, chunk: int = 500) -> int:
+        """Fire every timer due now (up to ``limit``). Returns how many timers were handled."""
+        now = self.clock.now()
+        handled = 0
+        while limit is None or handled < limit:
+            size = chunk if limit is None else min(chunk, limit - handled)
+            timers = self._rt.store.claim_due_timers(now, size)
+            if not timers:
+                break
+            batch = Batch(self._rt, now)
+            for timer in timers:
+                try:
+                    fire_timer(batch, timer)
+                except Exception as exc:  # a plugin action or guard failed: keep going
+                    batch.abandon()
+                    log.exception("timer %s of case %s failed", timer.id, timer.case_id)
+                    self.failures.append((timer.id, exc))
+            try:
+                self._commit(batch)
+            except ConflictError:
+                self._retry_one_by_one(timers, now)
+            handled += len(timers)
+        return handled
+
+    def _retry_one_by_one(self, timers: Sequence[Any], now: datetime) -> None:
+        """A batch of firings met a conflict: fire each alone; losers are left for later."""
+        for timer in timers:
+            batch = Batch(self._rt, now)
+            try:
+                fire_timer(batch, timer)
+                self._commit(batch)
+            except ConflictError:
+                log.info("timer %s: another worker got there first", timer.id)
+            except Exception as exc:
+                log.exception("timer %s of case %s failed", timer.id, timer.case_id)
+                self.failures.append((timer.id, exc))
+
+    def run_until(self, moment: datetime) -> int:
+        """With a SimClock: move time to ``moment``, firing every timer at its due time."""
+        clock = self.clock
+        if not isinstance(clock, SimClock):
+            raise TypeError("run_until needs a SimClock; with a real clock call tick()")
+        handled = 0
+        while True:
+            due = self._rt.store.next_due()
+            if due is None or due > moment:
+                break
+            if due > clock.now():
+                clock.set(due)
+            done = self.tick()
+            if not done:
+                break
+            handled += done
+        if moment > clock.now():
+            clock.set(moment)
+        return handled
+
+    def deliver_outbox(self, limit: int = 1000) -> int:
+        """Hand pending outbox messages to the hooks; those delivered are marked so."""
+        messages = self._rt.store.pending_messages(limit)
+        if not messages:
+            return 0
+        delivered = self._rt.hooks.deliver(messages)
+        self._rt.store.mark_delivered(delivered)
+        return len(delivered)
+
+    def close(self) -> None:
+        self._rt.store.close()
+
+    # -- internals -------------------------------------------------------------------------
+    def _one(self, operation: Callable[[Batch], Case]) -> Case:
+        batch = Batch(self._rt, self.clock.now())
+        case = operation(batch)
+        self._commit(batch)
+        return case
+
+    def _commit(
+        self, batch: Batch, *, cursor: tuple[str, str] | None = None,
+        dead_letters: Sequence[DeadLetter] = (),
+    ) -> None:
+        store = self._rt.store
+        if batch.changes or cursor is not None or dead_letters:
+            store.commit(batch.changes, cursor=cursor, dead_letters=dead_letters)
+        if batch.dropped:
+            store.drop_timers(batch.dropped, batch.now)
+        self._observe(batch.changes)
+
+    def _observe(self, changes: Sequence[Change]) -> None:
+        hooks = self._rt.hooks
+        if isinstance(hooks, NoHooks):
+            return
+        for change in changes:
+            case = change.case
+            for event in change.events:
+                trigger = event.trigger
+                if trigger == "open":
+                    hooks.case_opened(case, event)
+                elif trigger == "escalate":
+                    hooks.case_escalated(case, event)
+                elif trigger not in ENGINE_EVENTS and not event.data.get("note"):
+                    hooks.case_transitioned(case, event)
+                    if self._rt.spec(case.workflow, case.version).states[event.dest].final:
+                        hooks.case_closed(case, event)
+
+
+def _with_actor(req: OpenRequest, actor: Actor) -> OpenRequest:
+    return OpenRequest(req.workflow, req.cell, req.category, req.data, req.source, req.owner,
+                       req.at, actor)
+
+
+def _ids(results: Sequence[Case | GovflowError]) -> list[str]:
+    return [r.id for r in results if isinstance(r, Case)]
+
+
+def _load(
+    workflows: WorkflowSet | str | Path, actions: Mapping[str, Action],
+    functions: Mapping[str, Callable[..., Any]],
+) -> WorkflowSet:
+    if isinstance(workflows, WorkflowSet):
+        return workflows
+    from govflow.workflows import load_workflows
+
+    return load_workflows(Path(workflows), actions=set(actions), functions=set(functions))
+
+
+def _open_store(store: Store | str | None) -> Store:
+    if store is None:
+        from govflow.store.memory import MemoryStore
+
+        return MemoryStore()
+    if isinstance(store, str):
+        from govflow.store import open_store
+
+        return open_store(store)
+    return store

@@ -1,0 +1,274 @@
+"""What each operation does to a case, written into a :class:`Batch`.
+
+Each function checks (permission, state, guard), then emits events; the reducer applies them.
+Nothing here touches the store except through the batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govflow.engine.actions import ActionContext
+from govflow.engine.batch import Batch, new_case_id
+from govflow.engine.deadlines import deadline_times, entry_timers
+from govflow.engine.machine import role_allows
+from govflow.engine.records import SYSTEM_ACTOR, Actor, Case, Event
+from govflow.engine.reducer import LEVELS, new_case
+from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
+from govflow.errors import CaseError, PermissionDenied, TransitionNotAllowed, WorkflowError
+from govflow.workflows.spec import TransitionSpec, WorkflowSpec
+
+TIMER_KINDS = ("yellow", "red", "supervise", "revisit")
+
+
+def check_scope(batch: Batch, case: Case, actor: Actor, what: str) -> None:
+    """The actor must answer for a node above (or at) the case's cell."""
+    if not actor.scope or actor is SYSTEM_ACTOR:
+        return
+    grid = batch.rt.grid
+    if not any(grid.is_within(case.cell, node) for node in actor.scope):
+        raise PermissionDenied(
+            f"actor {actor.id!r} answers for {', '.join(actor.scope)} and may not {what} on "
+            f"case {case.id!r} in cell {case.cell!r}; ask someone responsible for that cell",
+            case_id=case.id, actor=actor.id, trigger=what,
+        )
+
+
+def guard_env(batch: Batch, case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    env: dict[str, Any] = dict(batch.rt.functions)
+    env.update(
+        data=case.data, input=data, category=case.category, state=case.state,
+        source=case.source, cell=case.cell, owner=case.owner, rework=case.rework,
+        escalation=case.escalation, revisits=case.revisits, supervision=case.supervision,
+        light=case.light,
+    )
+    return env
+
+
+# -- open ---------------------------------------------------------------------------------
+def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
+    rt = batch.rt
+    spec = rt.spec(req.workflow)
+    if spec.open_roles and actor is not SYSTEM_ACTOR and spec.open_roles.isdisjoint(actor.roles):
+        raise PermissionDenied(
+            f"actor {actor.id!r} (roles {sorted(actor.roles)}) may not open a {spec.name!r} "
+            f"case; roles allowed: {sorted(spec.open_roles)}",
+            case_id="", actor=actor.id, trigger="open",
+        )
+    at = req.at or batch.now
+    state = spec.states[spec.initial]
+    data = dict(req.data or {})
+    times = deadline_times(rt.calendar, state.deadline, at, data) if state.deadline else None
+    payload = {
+        "workflow": spec.name, "version": spec.version, "cell": req.cell,
+        "owner": req.owner or req.cell, "category": req.category, "source": req.source,
+        "data": data, "due_at": times[2].isoformat() if times else None,
+    }
+    case_id = new_case_id()
+    event = Event(case_id, 1, at, actor.id, ",".join(sorted(actor.roles)), "open", "",
+                  spec.initial, "", payload)
+    case = new_case(event)
+    check_scope(batch, case, actor, "open")
+    batch.adopt(case)
+    batch.begin(case, new=True)
+    change = batch._open
+    assert change is not None
+    change.events.append(event)
+    _run_actions(batch, case, spec, state.on_enter, actor, data, "open")
+    batch.timers(entry_timers(rt.calendar, spec, case, times))
+    batch.finish()
+    return case
+
+
+# -- fire ---------------------------------------------------------------------------------
+def allowed(batch: Batch, case: Case, actor: Actor) -> list[str]:
+    """Triggers the actor could fire now (roles, scope and guards all hold)."""
+    spec = batch.rt.spec(case.workflow, case.version)
+    machine = batch.rt.machine(spec)
+    try:
+        check_scope(batch, case, actor, "act")
+    except PermissionDenied:
+        return []
+    env = guard_env(batch, case, {})
+    found: list[str] = []
+    for trigger in machine.triggers_from(case.state):
+        for t in machine.candidates(case.state, trigger):
+            if role_allows(t, actor) and (t.guard is None or _guard_true(t, env)):
+                found.append(trigger)
+                break
+    return found
+
+
+def _guard_true(t: TransitionSpec, env: dict[str, Any]) -> bool:
+    assert t.guard is not None
+    try:
+        return bool(t.guard.evaluate(env))
+    except Exception:
+        return False
+
+
+
+
+def fire(batch: Batch, req: FireRequest, *, internal: bool = False) -> Case:
+    case = batch.case(req.case_id)
+    rt = batch.rt
+    spec = rt.spec(case.workflow, case.version)
+    machine = rt.machine(spec)
+    actor = SYSTEM_ACTOR if internal else req.actor
+    candidates = machine.candidates(case.state, req.trigger)
+    if not candidates:
+        raise TransitionNotAllowed(case_id=case.id, state=case.state, trigger=req.trigger,
+                                   allowed=machine.triggers_from(case.state))
+    if actor is not SYSTEM_ACTOR:
+        if not any(role_allows(t, actor) for t in candidates):
+            roles = sorted({r for t in candidates for r in t.roles})
+            raise PermissionDenied(
+                f"actor {actor.id!r} (roles {sorted(actor.roles)}) may not fire "
+                f"{req.trigger!r} on case {case.id!r}; roles allowed: {roles}",
+                case_id=case.id, actor=actor.id, trigger=req.trigger,
+            )
+        check_scope(batch, case, actor, req.trigger)
+    data = dict(req.data or {})
+    chosen = machine.choose(case.state, req.trigger, actor, guard_env(batch, case, data))
+    if chosen is None:
+        guards = "; ".join(t.guard.source for t in candidates if t.guard is not None)
+        raise TransitionNotAllowed(case_id=case.id, state=case.state, trigger=req.trigger,
+                                   allowed=allowed(batch, case, actor),
+                                   reason=f"guard is false: {guards}" if guards else "")
+    batch.begin(case)
+    try:
+        transition(batch, case, spec, chosen, req.actor if not internal else SYSTEM_ACTOR,
+                   data, req.reason)
+    except BaseException:
+        batch.abandon()
+        raise
+    batch.finish()
+    return case
+
+
+def transition(
+    batch: Batch, case: Case, spec: WorkflowSpec, t: TransitionSpec, actor: Actor,
+    data: dict[str, Any], reason: str,
+) -> None:
+    """Take transition ``t``: actions in UML order, the event, the new state's timers."""
+    rt = batch.rt
+    before = dict(case.data)
+    owner = case.owner
+    source_spec = spec.states[case.state]
+    dest_spec = spec.states[t.dest]
+    _run_actions(batch, case, spec, source_spec.on_exit + t.actions, actor, data, t.trigger)
+    _run_actions(batch, case, spec, dest_spec.on_enter, actor, data, t.trigger, state=t.dest)
+    times = (deadline_times(rt.calendar, dest_spec.deadline, batch.now, case.data)
+             if dest_spec.deadline else None)
+    payload: dict[str, Any] = {"due_at": times[2].isoformat() if times else None}
+    changes = {k: v for k, v in case.data.items() if before.get(k, _MISSING) != v}
+    if changes:
+        payload["changes"] = changes
+    if case.owner != owner:
+        payload["owner"] = case.owner
+        case.owner = owner  # the event applies it
+    if t.rework:
+        payload["rework"] = True
+    if data:
+        payload["input"] = data
+    case.data = before  # the event applies the changes
+    batch.cancel(*TIMER_KINDS)
+    batch.emit(case, spec, t.trigger, actor=actor, dest=t.dest, data=payload, reason=reason)
+    batch.timers(entry_timers(rt.calendar, spec, case, times))
+
+
+_MISSING = object()
+
+
+def _run_actions(
+    batch: Batch, case: Case, spec: WorkflowSpec, names: tuple[str, ...], actor: Actor,
+    data: dict[str, Any], trigger: str, state: str | None = None,
+) -> None:
+    if not names:
+        return
+    ctx = ActionContext(case=case, input=data, actor=actor, now=batch.now, trigger=trigger,
+                        grid=batch.rt.grid)
+    for name in names:
+        action = batch.rt.actions.get(name)
+        if action is None:
+            raise WorkflowError(f"workflow {spec.name!r} names action {name!r}, which no plugin "
+                                f"registers; known: {sorted(batch.rt.actions)}")
+        action(ctx)
+    for kind, recipient, payload in ctx.notices:
+        batch.notify(case, kind, recipient, payload)
+
+
+# -- notes, extensions, supervision -------------------------------------------------------
+def note(batch: Batch, req: NoteRequest) -> Case:
+    case = batch.case(req.case_id)
+    spec = batch.rt.spec(case.workflow, case.version)
+    check_scope(batch, case, req.actor, req.what)
+    payload: dict[str, Any] = {"note": True, **({"input": req.data} if req.data else {})}
+    if req.what == "merge":
+        payload["changes"] = {"merged": int(case.data.get("merged") or 0) + 1}
+    batch.begin(case)
+    batch.emit(case, spec, req.what, actor=req.actor, data=payload, reason=req.reason)
+    batch.finish()
+    return case
+
+
+def extend(batch: Batch, case_id: str, workdays: float, actor: Actor, reason: str) -> Case:
+    case = batch.case(case_id)
+    spec = batch.rt.spec(case.workflow, case.version)
+    ext = spec.extension
+    state = spec.states[case.state]
+    why = ""
+    if ext is None:
+        why = f"workflow {spec.name!r} allows no extension"
+    elif case.state not in ext.states:
+        why = f"extensions apply only in {sorted(ext.states)}"
+    elif state.deadline is None:
+        why = f"state {case.state!r} has no deadline"
+    elif workdays <= 0 or case.extension_days + workdays > ext.max_workdays:
+        why = (f"{workdays} work days would make {case.extension_days + workdays}, over the "
+               f"cap of {ext.max_workdays}")
+    if why:
+        raise TransitionNotAllowed(case_id=case.id, state=case.state, trigger="extend",
+                                   allowed=allowed(batch, case, actor), reason=why)
+    assert ext is not None and state.deadline is not None
+    if actor is not SYSTEM_ACTOR and ext.roles and ext.roles.isdisjoint(actor.roles):
+        raise PermissionDenied(
+            f"actor {actor.id!r} may not approve extensions; roles allowed: {sorted(ext.roles)}",
+            case_id=case.id, actor=actor.id, trigger="extend")
+    check_scope(batch, case, actor, "extend")
+    total = case.extension_days + workdays
+    times = deadline_times(batch.rt.calendar, state.deadline, case.state_entered_at, case.data,
+                           total)
+    light = "green" if batch.now < times[0] else ("yellow" if batch.now < times[1] else "red")
+    batch.begin(case)
+    batch.cancel("yellow", "red")
+    batch.emit(case, spec, "extend", actor=actor, reason=reason,
+               data={"workdays": workdays, "due_at": times[2].isoformat(), "light": light})
+    batch.timers([t for t in entry_timers(batch.rt.calendar, spec, case, times)
+                  if t.kind in ("yellow", "red") and t.due_at > batch.now])
+    batch.finish()
+    return case
+
+
+def supervise(batch: Batch, case_id: str, level: str, actor: Actor, reason: str) -> Case:
+    if level not in LEVELS:
+        raise ValueError(f"supervision level {level!r}: use one of {', '.join(LEVELS)}")
+    case = batch.case(case_id)
+    spec = batch.rt.spec(case.workflow, case.version)
+    if actor is not SYSTEM_ACTOR and spec.supervise_roles.isdisjoint(actor.roles):
+        raise PermissionDenied(
+            f"actor {actor.id!r} may not supervise (督办) cases; roles allowed: "
+            f"{sorted(spec.supervise_roles)}", case_id=case.id, actor=actor.id,
+            trigger="supervise")
+    check_scope(batch, case, actor, "supervise")
+    if case.is_closed:
+        raise CaseError(f"case {case.id!r} is closed: nothing to supervise", case_id=case.id)
+    batch.begin(case)
+    batch.emit(case, spec, "supervise", actor=actor, data={"level": level}, reason=reason)
+    batch.notify(case, "supervision", _on_duty(batch, case), {"level": level})
+    batch.finish()
+    return case
+
+
+def _on_duty(batch: Batch, case: Case) -> str:
+    return batch.rt.grid.on_duty(case.owner) or case.owner

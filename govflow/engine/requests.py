@@ -1,0 +1,48 @@
+"""Requests for the engine's batch primitive: open a case, fire a trigger, note an event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from govflow.engine.records import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRequest:
+    """Open a case of ``workflow`` on ``cell``."""
+
+    workflow: str
+    cell: str
+    category: str = ""
+    data: dict[str, Any] | None = None
+    source: str = "manual"
+    owner: str | None = None
+    at: datetime | None = None
+    actor: Actor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FireRequest:
+    """Fire ``trigger`` on case ``case_id``."""
+
+    case_id: str
+    trigger: str
+    actor: Actor
+    data: dict[str, Any] | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRequest:
+    """Write an event ``what`` on a case without changing its state (e.g. ``merge``)."""
+
+    case_id: str
+    what: str
+    actor: Actor
+    data: dict[str, Any] | None = None
+    reason: str = ""
+
+
+Request = OpenRequest | FireRequest | NoteRequest

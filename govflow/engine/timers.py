@@ -1,0 +1,159 @@
+"""What a due timer does: warn, breach (escalate and/or fire), supervise, call a revisit.
+
+A timer acts only if it still belongs to the case's current stay in its state (same epoch,
+same deadline); otherwise it is dropped. Each firing is one change that marks the timer fired
+in the same transaction, so a timer never fires twice and a crash never loses one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from govflow.engine.batch import Batch
+from govflow.engine.deadlines import revisit_timer
+from govflow.engine.operations import _on_duty, fire
+from govflow.engine.records import SYSTEM_ACTOR, Actor, Case, Timer
+from govflow.engine.reducer import LEVELS
+from govflow.engine.requests import FireRequest
+from govflow.errors import CaseError, CaseNotFound, TransitionNotAllowed
+from govflow.workflows.spec import WorkflowSpec
+
+
+def is_stale(case: Case, timer: Timer) -> bool:
+    if timer.epoch != case.epoch or case.is_closed:
+        return True
+    if timer.kind in ("yellow", "red"):
+        due = case.due_at.isoformat() if case.due_at else None
+        return timer.payload.get("due") != due
+    if timer.kind == "revisit":
+        return case.revisit_pending
+    return False
+
+
+def fire_timer(batch: Batch, timer: Timer) -> None:
+    """Apply one due timer to its case inside ``batch``."""
+    try:
+        case = batch.case(timer.case_id)
+    except CaseNotFound:
+        batch.drop_timer(timer.id)
+        return
+    if is_stale(case, timer):
+        batch.drop_timer(timer.id)
+        return
+    spec = batch.rt.spec(case.workflow, case.version)
+    batch.begin(case, fired_timer=timer.id)
+    try:
+        _EFFECTS[timer.kind](batch, case, spec, timer)
+    except BaseException:
+        batch.abandon()
+        raise
+    if batch._open is not None:
+        batch.finish()
+
+
+def _warn(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
+    if case.light != "green":
+        return _noop(batch, case, spec, timer)
+    batch.emit(case, spec, "warn", actor=SYSTEM_ACTOR, data={"light": "yellow"},
+               reason="deadline warning (黄灯)")
+    batch.notify(case, "warning", _on_duty(batch, case),
+                 {"state": case.state, "due_at": timer.payload.get("due")})
+
+
+def _breach(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
+    deadline = spec.states[case.state].deadline
+    assert deadline is not None
+    batch.emit(case, spec, "breach", actor=SYSTEM_ACTOR, data={"light": "red"},
+               reason="deadline passed (红灯)")
+    breach = deadline.on_breach
+    if breach.notify:
+        batch.notify(case, "breach", _on_duty(batch, case), {"state": case.state})
+    if breach.escalate:
+        escalate(batch, case, spec, "deadline passed")
+    if breach.trigger:
+        batch.finish()  # the breach stands on its own; the trigger is a change of its own
+        # if its guard says no, the breach and escalation stand on their own
+        with contextlib.suppress(TransitionNotAllowed):
+            fire(batch, FireRequest(case.id, breach.trigger, SYSTEM_ACTOR,
+                                    reason="deadline passed"), internal=True)
+
+
+def escalate(batch: Batch, case: Case, spec: WorkflowSpec, why: str) -> None:
+    """Move the owner one tier up the grid and tell whoever is on duty there."""
+    grid = batch.rt.grid
+    parent = grid.parent_of(case.owner)
+    if parent is None:
+        return
+    on_duty = grid.on_duty(parent)
+    batch.emit(case, spec, "escalate", actor=SYSTEM_ACTOR, reason=why,
+               data={"from_owner": case.owner, "to_owner": parent, "owner": parent,
+                     "on_duty": on_duty})
+    batch.notify(case, "escalated", on_duty or parent,
+                 {"state": case.state, "escalation": case.escalation})
+
+
+def _supervise(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
+    level = timer.payload["level"]
+    if LEVELS.index(level) <= LEVELS.index(case.supervision):
+        return _noop(batch, case, spec, timer)
+    batch.emit(case, spec, "supervise", actor=SYSTEM_ACTOR, data={"level": level},
+               reason=f"still {case.state} (automatic 督办)")
+    batch.notify(case, "supervision", _on_duty(batch, case), {"level": level})
+
+
+def _revisit_due(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
+    batch.emit(case, spec, "revisit_due", actor=SYSTEM_ACTOR, data={"n": timer.payload["n"]},
+               reason="revisit due (回访/回头看)")
+    batch.notify(case, "revisit_due", _on_duty(batch, case), {"n": timer.payload["n"]})
+    outcome = batch.rt.hooks.revisit_outcome(case)
+    if outcome is not None:
+        batch.finish()
+        record_revisit(batch, case.id, bool(outcome), SYSTEM_ACTOR, "answered by a plugin")
+
+
+def _noop(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
+    """Nothing to change: the timer is marked fired with the case untouched."""
+    batch.abandon()
+    batch.drop_timer(timer.id)
+
+
+_EFFECTS = {"yellow": _warn, "red": _breach, "supervise": _supervise, "revisit": _revisit_due}
+
+
+def record_revisit(batch: Batch, case_id: str, rebound: bool, actor: Actor, note: str) -> Case:
+    """The result of a due revisit: a rebound reopens the case, clean ones end the cycle."""
+    case = batch.case(case_id)
+    spec = batch.rt.spec(case.workflow, case.version)
+    revisit = spec.revisit
+    if revisit is None or not case.revisit_pending:
+        raise CaseError(f"case {case.id!r} has no revisit due (state {case.state!r})",
+                        case_id=case.id)
+    if actor is not SYSTEM_ACTOR and revisit.roles and revisit.roles.isdisjoint(actor.roles):
+        from govflow.errors import PermissionDenied
+
+        raise PermissionDenied(
+            f"actor {actor.id!r} may not record revisits; roles allowed: "
+            f"{sorted(revisit.roles)}", case_id=case.id, actor=actor.id, trigger="revisit")
+    n = case.revisits + 1
+    batch.begin(case)
+    batch.emit(case, spec, "revisit", actor=actor, data={"rebound": rebound, "n": n},
+               reason=note)
+    if rebound:
+        batch.finish()
+        fire(batch, FireRequest(case.id, revisit.on_rebound, SYSTEM_ACTOR,
+                                reason=f"revisit {n} found a rebound"), internal=True)
+        return batch.case(case.id)
+    nxt = None if case.clean_revisits >= revisit.clean_to_end else revisit_timer(
+        batch.rt.calendar, spec, case, n + 1)
+    if nxt is not None:
+        batch.timers([nxt])
+        batch.finish()
+        return case
+    batch.emit(case, spec, "revisit_end", actor=SYSTEM_ACTOR,
+               data={"clean": case.clean_revisits, "revisits": case.revisits},
+               reason="revisit cycle ended")
+    batch.finish()
+    if revisit.on_clean:
+        fire(batch, FireRequest(case.id, revisit.on_clean, SYSTEM_ACTOR,
+                                reason="revisit cycle ended clean"), internal=True)
+    return batch.case(case.id)
