@@ -1,0 +1,62 @@
+"""Work calendar speed: ``WorkCalendar.add`` of 3 work days beside a plain ``datetime + timedelta``.
+
+Both run over the same starts (every 37 minutes through 2026 Mar–Sep, in and out of work
+time) in the same run. No floor: the engine calls ``add`` once per state entry with a deadline,
+so the figure to watch is the per-call time (aim: under 20 µs), reported beside its peer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from govflow.worktime import Duration, WorkCalendar
+
+QUICK = os.environ.get("GOVFLOW_BENCH_QUICK") == "1"
+CALLS = 2_000 if QUICK else 20_000
+ROUNDS = 5 if QUICK else 20
+
+CAL = WorkCalendar.china()
+LIMIT = Duration(3, "workdays")
+STARTS = [datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=37 * i) for i in range(CALLS)]
+PLAIN = timedelta(days=3)
+
+
+def _calendar_add() -> datetime:
+    add, limit = CAL.add, LIMIT
+    last = STARTS[0]
+    for start in STARTS:
+        last = add(start, limit)
+    return last
+
+
+def _plain_add() -> datetime:
+    plain = PLAIN
+    last = STARTS[0]
+    for start in STARTS:
+        last = start + plain
+    return last
+
+
+IMPLEMENTATIONS: dict[str, Callable[[], datetime]] = {
+    "calendar_add_3_workdays": _calendar_add,
+    "datetime_plus_timedelta": _plain_add,
+}
+
+
+@pytest.mark.benchmark(group="calendar-add")
+@pytest.mark.parametrize("name", list(IMPLEMENTATIONS))
+def test_add_3_workdays(benchmark: BenchmarkFixture, name: str) -> None:
+    """Time CALLS additions; the extra_info carries the per-call microseconds."""
+    run = IMPLEMENTATIONS[name]
+    run()  # warm the day cache, as a running engine has it
+    last = benchmark.pedantic(run, rounds=ROUNDS, iterations=1)  # type: ignore[no-untyped-call]
+    assert last > STARTS[-1]
+    assert benchmark.stats is not None
+    median = benchmark.stats.stats.median
+    benchmark.extra_info["calls"] = CALLS
+    benchmark.extra_info["us_per_call"] = round(median / CALLS * 1e6, 3)
