@@ -8,6 +8,7 @@ A rule is a function of one validated record (the source's pydantic model) that 
   of opening another: the night-market "one stall spreads to the street" pattern;
 * :class:`Trigger`: fire a trigger on the open case that an earlier record opened under the
   same ``ref`` (e.g. an Open311 request id);
+* :class:`Note`: write an informative event on that open case (no state change);
 * :class:`Skip`: take the record in without any case change (counted, not lost);
 * ``None``: this rule does not apply; the next rule of the source is tried.
 
@@ -55,13 +56,23 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """Write an event ``what`` on the open case opened under ``ref`` (no state change)."""
+
+    ref: str
+    what: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Skip:
     """Take the record in without changing any case (e.g. a note that only informs)."""
 
     reason: str = ""
 
 
-Op = OpenCase | Trigger | Skip
+Op = OpenCase | Trigger | Note | Skip
 RuleFn = Callable[[Any], Op | None]
 
 
@@ -84,10 +95,10 @@ def apply_rules(rules: Sequence[Rule], record: BaseModel) -> Op:
     for rule in rules:
         op = rule.fn(record)
         if op is not None:
-            if not isinstance(op, OpenCase | Trigger | Skip):
+            if not isinstance(op, OpenCase | Trigger | Note | Skip):
                 raise TypeError(
                     f"rule {rule.name!r} ({rule.origin}) returned {type(op).__name__}; "
-                    "a rule returns OpenCase, Trigger, Skip or None"
+                    "a rule returns OpenCase, Trigger, Note, Skip or None"
                 )
             return op
     names = ", ".join(rule.name for rule in rules) or "none registered"

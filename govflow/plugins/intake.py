@@ -1,0 +1,311 @@
+"""Intake: read a source from its stored cursor, validate, map, and commit in batches.
+
+Every record read ends up in exactly one place: a case change (open, merge note, trigger,
+note), a counted skip, or a dead letter with its reason. Each batch commits its case changes,
+its dead letters and the source cursor in one transaction, so a restart resumes after the
+last committed record and takes no record twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from govflow.engine.records import Actor, Case, DeadLetter
+from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
+from govflow.errors import GovflowError
+from govflow.plugins.host import PluginHost
+from govflow.plugins.intake_index import CaseIndex
+from govflow.plugins.rules import NoRuleMatched, Note, OpenCase, Skip, Trigger, apply_rules
+from govflow.plugins.sources import RawRecord
+
+#: Longest string a record field may hold; longer ones are refused before validation.
+MAX_FIELD_CHARS = 65_536
+#: How much of a refused record's payload a dead letter keeps (per string field).
+KEPT_FIELD_CHARS = 500
+_CELL = re.compile(r"^\d{15}$")
+
+Request = OpenRequest | FireRequest | NoteRequest
+
+
+class BatchEngine(Protocol):
+    """What intake needs from :class:`govflow.Engine`."""
+
+    def apply_batch(self, ops: Sequence[Request], *, cursor: tuple[str, str] | None = None,
+                    dead_letters: Sequence[DeadLetter] = ()) -> list[Case]: ...
+
+
+@dataclass
+class IntakeReport:
+    """What one run did; ``taken + dead == read`` always holds."""
+
+    source: str
+    read: int = 0
+    opened: int = 0
+    merged: int = 0
+    triggered: int = 0
+    noted: int = 0
+    skipped: int = 0
+    dead: int = 0
+    batches: int = 0
+    cursor: str | None = None
+    #: seconds in plugin code (source read, model validation, mapping rules)
+    plugin_seconds: float = 0.0
+    #: seconds in the engine and store (apply_batch)
+    engine_seconds: float = 0.0
+    dead_reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def taken(self) -> int:
+        return self.opened + self.merged + self.triggered + self.noted + self.skipped
+
+    @property
+    def plugin_share(self) -> float:
+        total = self.plugin_seconds + self.engine_seconds
+        return self.plugin_seconds / total if total else 0.0
+
+
+class Rejected(Exception):
+    """A record cannot be taken in; ``kind`` groups reasons in the report."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        self.kind = kind
+        super().__init__(reason)
+
+
+@dataclass(slots=True)
+class _Item:
+    raw: RawRecord
+    kind: str  # opened / merged / triggered / noted / skipped / dead
+    request: Request | None = None
+    letter: DeadLetter | None = None
+    why: str = ""
+
+
+def _clip(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= KEPT_FIELD_CHARS else value[:KEPT_FIELD_CHARS] + "…"
+    if isinstance(value, Mapping):
+        return {str(k): _clip(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clip(v) for v in value[:50]]
+    return value
+
+
+def _oversize(value: Any, limit: int, path: str = "") -> str | None:
+    """The path of the first string longer than ``limit``, or None."""
+    if isinstance(value, str):
+        return path or "<record>" if len(value) > limit else None
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            found = _oversize(v, limit, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            found = _oversize(v, limit, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+class Intake:
+    """Takes records of registered sources into an engine.
+
+    :param engine: the engine (``apply_batch``, ``store``, ``clock``, ``workflow``).
+    :param host: the plugin host that registered the sources and rules.
+    :param cells: the valid cell codes; default: the engine's grid cells (if it has a grid),
+        else any 15-digit code.
+    """
+
+    def __init__(
+        self, engine: Any, host: PluginHost, *, cells: Collection[str] | None = None,
+        max_field_chars: int = MAX_FIELD_CHARS,
+    ) -> None:
+        self.engine = engine
+        self.host = host
+        self.max_field_chars = max_field_chars
+        if cells is None:
+            grid = getattr(engine, "grid", None)
+            grid_cells = getattr(grid, "cells", None)
+            cells = frozenset(grid_cells()) if callable(grid_cells) else None
+        self.cells = cells
+        self._workflows: dict[str, bool] = {}
+        self._source = ""
+
+    def run(self, source_name: str, *, limit: int | None = None, batch: int = 500) -> IntakeReport:
+        """Take in up to ``limit`` records of ``source_name``, committing every ``batch``."""
+        source = self.host.sources.get(source_name)
+        if source is None:
+            known = ", ".join(sorted(self.host.sources)) or "none"
+            raise GovflowError(f"no source {source_name!r} is registered (sources: {known}); "
+                               "is its plugin loaded and not blocked?")
+        rules = self.host.rules.get(source_name, [])
+        actor = Actor(id=f"source:{source_name}", roles=frozenset({"system"}))
+        report = IntakeReport(source=source_name)
+        store = self.engine.store
+        index = CaseIndex.build(store, source_name)
+        self._source = source_name
+        items: list[_Item] = []
+        clock = time.perf_counter
+        start = clock()
+        records: Iterator[RawRecord] = iter(source.read(store.get_cursor(source_name)))
+        while limit is None or report.read < limit:
+            try:
+                raw = next(records)
+            except StopIteration:
+                break
+            report.read += 1
+            item = self._take(raw, source.model, rules, actor, index)
+            if item.kind == "flush":  # needs a case still pending in this batch
+                report.plugin_seconds += clock() - start
+                self._flush(items, report, index)
+                start = clock()
+                item = self._take(raw, source.model, rules, actor, index)
+            items.append(item)
+            if len(items) >= batch:
+                report.plugin_seconds += clock() - start
+                self._flush(items, report, index)
+                start = clock()
+        report.plugin_seconds += clock() - start
+        self._flush(items, report, index)
+        report.cursor = store.get_cursor(source_name)
+        return report
+
+    # -- one record ------------------------------------------------------------------------
+
+    def _take(self, raw: RawRecord, model: Any, rules: Any, actor: Actor,
+              index: CaseIndex) -> _Item:
+        try:
+            return self._map(raw, model, rules, actor, index)
+        except Rejected as exc:
+            return _Item(raw, "dead", letter=self._letter(raw, str(exc)), why=exc.kind)
+
+    def _map(self, raw: RawRecord, model: Any, rules: Any, actor: Actor,
+             index: CaseIndex) -> _Item:
+        too_long = _oversize(raw.payload, self.max_field_chars)
+        if too_long:
+            raise Rejected("oversize", f"field {too_long} is longer than "
+                           f"{self.max_field_chars} characters")
+        try:
+            record = model.model_validate(raw.payload)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '<record>'}: {e['msg']}"
+                for e in exc.errors()[:5])
+            raise Rejected("invalid", f"invalid record: {problems}") from exc
+        try:
+            op = apply_rules(rules, record)
+        except NoRuleMatched as exc:
+            raise Rejected("unmapped", str(exc)) from exc
+        except Exception as exc:
+            raise Rejected("rule_error", f"mapping rule raised {exc!r}") from exc
+        if isinstance(op, Skip):
+            return _Item(raw, "skipped")
+        if isinstance(op, OpenCase):
+            return self._open(raw, op, actor, index)
+        case_id = index.by_ref(op.ref)
+        if case_id is None:
+            if index.pending_ref(op.ref):
+                return _Item(raw, "flush")
+            raise Rejected("no_case", f"no open case for ref {op.ref!r} of this source")
+        if isinstance(op, Trigger):
+            return _Item(raw, "triggered", FireRequest(
+                case_id, op.trigger, op.actor or actor, dict(op.data) or None, op.reason))
+        assert isinstance(op, Note)
+        return _Item(raw, "noted", NoteRequest(case_id, op.what, actor, dict(op.data) or None,
+                                               op.reason))
+
+    def _open(self, raw: RawRecord, op: OpenCase, actor: Actor, index: CaseIndex) -> _Item:
+        if not _CELL.match(op.cell) or (self.cells is not None and op.cell not in self.cells):
+            raise Rejected("unknown_cell", f"unknown cell {op.cell!r}: not a cell of the grid")
+        if not self._known_workflow(op.workflow):
+            raise Rejected("unknown_workflow", f"unknown workflow {op.workflow!r}")
+        ref = op.ref or raw.id
+        at = op.at or self.engine.clock.now()
+        if op.merge_within is not None:
+            key = (op.cell, op.category)
+            if index.pending_key(key, at, op.merge_within):
+                return _Item(raw, "flush")
+            target = index.merge_target(key, at, op.merge_within)
+            if target is not None:
+                return _Item(raw, "merged", NoteRequest(
+                    target, "merge", actor, {"ref": ref, "record": raw.id},
+                    f"duplicate report {raw.id} merged"))
+        data = dict(op.data)
+        data["ref"] = ref
+        request = OpenRequest(op.workflow, op.cell, op.category, data, self._source, op.owner,
+                              op.at, actor)
+        index.hold(ref, (op.cell, op.category), at)
+        return _Item(raw, "opened", request)
+
+    def _known_workflow(self, name: str) -> bool:
+        known = self._workflows.get(name)
+        if known is None:
+            try:
+                self.engine.workflow(name)
+                known = True
+            except (GovflowError, KeyError):
+                known = False
+            self._workflows[name] = known
+        return known
+
+    def _letter(self, raw: RawRecord, reason: str) -> DeadLetter:
+        payload = json.dumps(_clip(raw.payload), ensure_ascii=False, default=str)
+        return DeadLetter(id=secrets.token_hex(8), source=self._source, record_id=raw.id,
+                          reason=reason, payload=payload, at=self.engine.clock.now())
+
+    # -- commit ----------------------------------------------------------------------------
+
+    def _flush(self, items: list[_Item], report: IntakeReport, index: CaseIndex) -> None:
+        if not items:
+            return
+        started = time.perf_counter()
+        requests = [i.request for i in items if i.request is not None]
+        letters = [i.letter for i in items if i.letter is not None]
+        try:
+            cases = self._commit(requests, (self._source, items[-1].raw.cursor), letters)
+            done = items
+        except GovflowError:
+            cases, done = self._one_by_one(items)
+        for item in done:
+            setattr(report, item.kind, getattr(report, item.kind) + 1)
+            if item.why:
+                report.dead_reasons[item.why] += 1
+        index.settle(cases)
+        report.batches += 1
+        report.engine_seconds += time.perf_counter() - started
+        items.clear()
+
+    def _commit(self, requests: Sequence[Request], cursor: tuple[str, str],
+                letters: Sequence[DeadLetter]) -> list[Case]:
+        if requests:
+            return list(self.engine.apply_batch(requests, cursor=cursor, dead_letters=letters))
+        self.engine.store.commit([], cursor=cursor, dead_letters=letters)
+        return []
+
+    def _one_by_one(self, items: list[_Item]) -> tuple[list[Case], list[_Item]]:
+        """A batch failed: commit record by record, and dead-letter the ones the engine refuses."""
+        cases: list[Case] = []
+        done: list[_Item] = []
+        for item in items:
+            cursor = (self._source, item.raw.cursor)
+            if item.request is not None:
+                try:
+                    cases.extend(self._commit([item.request], cursor, []))
+                    done.append(item)
+                    continue
+                except GovflowError as exc:
+                    item = _Item(item.raw, "dead", why="engine_refused",
+                                 letter=self._letter(item.raw, f"engine refused: {exc}"))
+            self._commit([], cursor, [item.letter] if item.letter else [])
+            done.append(item)
+        return cases, done
