@@ -121,6 +121,19 @@ def test_zero_returns_start_and_negative_is_refused(cal: WorkCalendar) -> None:
         cal.add(start, Duration(-1, "workdays"))
 
 
+@pytest.mark.parametrize("amount", [float("nan"), float("inf"), 1e9])
+def test_absurd_amounts_are_refused(cal: WorkCalendar, amount: float) -> None:
+    """NaN, infinity and a billion work days raise ValueError instead of looping."""
+    with pytest.raises(ValueError, match="finite"):
+        cal.add(sh(2026, 9, 28, 10), Duration(amount, "workdays"))
+
+
+def test_unknown_unit_is_refused(cal: WorkCalendar) -> None:
+    """A Duration built with a unit outside the five raises ValueError naming it."""
+    with pytest.raises(ValueError, match="unknown unit 'weeks'"):
+        cal.add(sh(2026, 9, 28, 10), Duration(1, "weeks"))  # type: ignore[arg-type]
+
+
 def test_long_limit(cal: WorkCalendar) -> None:
     """20 work days from Sep 1 09:00 (Tue) count make-up Sep 20 and skip two holidays."""
     # Sep 1–24 has 18 weekdays + Sun Sep 20 = 19 work days; Sep 25–27 off; Mon 28 is day 20

@@ -29,6 +29,8 @@ _US_PER_HOUR = 3_600_000_000
 _ELAPSED_US = {"minutes": 60_000_000, "hours": _US_PER_HOUR, "days": _US_PER_DAY}
 #: a run of this many rest days in a row means the calendar is misconfigured
 _MAX_REST_RUN = 3660
+#: no limit in any unit is a million of it; this also refuses NaN and infinity
+_MAX_AMOUNT = 1e6
 
 Period = tuple[int, int]
 """A work period as (start, end) in microseconds since local midnight."""
@@ -158,13 +160,17 @@ class WorkCalendar:
         Minutes, hours and days are elapsed time. Work hours and work days are counted over
         work periods only, from ``start`` if it is work time, else from the next period's start.
         """
-        if duration.amount < 0:
-            raise ValueError(f"cannot add a negative duration ({duration})")
-        unit_us = _ELAPSED_US.get(duration.unit)
+        amount, unit = duration.amount, duration.unit
+        if not 0 <= amount < _MAX_AMOUNT:
+            raise ValueError(f"cannot add {duration}: the amount must be finite and not negative")
+        unit_us = _ELAPSED_US.get(unit)
         if unit_us is not None:
-            return as_utc(start) + timedelta(microseconds=round(duration.amount * unit_us))
-        unit_us = self._day_us if duration.unit == "workdays" else _US_PER_HOUR
-        return self._add_work(start, round(duration.amount * unit_us))
+            return as_utc(start) + timedelta(microseconds=round(amount * unit_us))
+        if unit == "workdays":
+            return self._add_work(start, round(amount * self._day_us))
+        if unit == "workhours":
+            return self._add_work(start, round(amount * _US_PER_HOUR))
+        raise ValueError(f"cannot add {duration}: unknown unit {unit!r}")
 
     def _add_work(self, start: datetime, remaining: int) -> datetime:
         if remaining == 0:
