@@ -1,0 +1,109 @@
+"""``load_workflows``: a workflows file (path or text) → a checked, compiled WorkflowSet."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+from types import MappingProxyType
+
+from govflow.errors import Problem, WorkflowLoadError
+from govflow.workflows.compile import compile_calendar, compile_workflow
+from govflow.workflows.expr import BUILTIN_FUNCTIONS
+from govflow.workflows.spec import WorkflowSet, WorkflowSpec
+from govflow.workflows.structure import Structured, structure
+from govflow.workflows.validate import Checked, WorkflowChecker, check_roles
+from govflow.workflows.yamlio import YamlDocument, load_yaml
+
+#: entry/exit and transition actions every engine knows
+BUILTIN_ACTIONS: frozenset[str] = frozenset(
+    {"notify_owner", "notify_reporter", "watchlist_add", "watchlist_remove", "route",
+     "record_return"}
+)  # fmt: skip
+
+
+def read_source(source: str | Path, filename: str | None) -> tuple[str, str]:
+    """``(text, filename)`` of a path or of YAML text (text has a newline or no such file)."""
+    if isinstance(source, Path) or ("\n" not in source and _looks_like_path(source)):
+        path = Path(source)
+        name = filename or str(source)
+        try:
+            return path.read_text(encoding="utf-8"), name
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise WorkflowLoadError(
+                [Problem(name, None, "", f"cannot read the file: {reason}")]
+            ) from exc
+    return source, filename or "<text>"
+
+
+def load_workflows(
+    source: str | Path,
+    *,
+    actions: Collection[str] = BUILTIN_ACTIONS,
+    functions: Collection[str] = BUILTIN_FUNCTIONS,
+    filename: str | None = None,
+) -> WorkflowSet:
+    """Load, check and compile a workflows file.
+
+    ``source`` is a path or the YAML text itself; ``actions`` and ``functions`` are the names
+    the engine knows. Raises :class:`~govflow.errors.WorkflowLoadError` listing every problem.
+    """
+    text, name = read_source(source, filename)
+    doc = load_yaml(text)
+    problems = [Problem(name, line, _dotted(path), msg) for line, path, msg in doc.problems]
+    if doc.data is None and problems:
+        raise WorkflowLoadError(problems)
+    structured, found = structure(doc.data)
+    found.extend(check_roles(structured.roles))
+    checked: dict[str, Checked] = {}
+    for wf_name, model in structured.workflows.items():
+        checker = WorkflowChecker(
+            wf_name, model, roles=structured.roles, actions=actions, functions=functions,
+            partial=wf_name in structured.partial,
+        )
+        checked[wf_name] = checker.run()
+        found.extend(checked[wf_name].found)
+    problems.extend(Problem(name, doc.line_of(path), _dotted(path), msg) for path, msg in found)
+    if problems:
+        problems.sort(key=lambda p: (p.line if p.line is not None else 0))
+        raise WorkflowLoadError(problems)
+    return _compile(structured, checked, doc, name)
+
+
+def _compile(
+    structured: Structured, checked: dict[str, Checked], doc: YamlDocument, name: str
+) -> WorkflowSet:
+    specs: dict[str, WorkflowSpec] = {}
+    for wf_name, model in structured.workflows.items():
+        result = checked[wf_name]
+        assert result.initial is not None  # a workflow without one was reported
+        lines = {
+            i: line
+            for i in range(len(model.transitions))
+            if (line := doc.lines.get(("workflows", wf_name, "transitions", i))) is not None
+        }
+        specs[wf_name] = compile_workflow(
+            wf_name, model, initial=result.initial, guards=result.guards, lines=lines
+        )
+    return WorkflowSet(
+        workflows=MappingProxyType(specs),
+        calendar=compile_calendar(structured.calendar),
+        roles=frozenset(structured.roles) | {"system"},
+        source=name,
+    )
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _looks_like_path(text: str) -> bool:
+    if text.endswith((".yaml", ".yml")):
+        return True
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
