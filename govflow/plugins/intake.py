@@ -13,9 +13,9 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -25,7 +25,7 @@ from govflow.errors import GovflowError
 from govflow.plugins.host import PluginHost
 from govflow.plugins.intake_index import CaseIndex
 from govflow.plugins.rules import NoRuleMatched, Note, OpenCase, Skip, Trigger, apply_rules
-from govflow.plugins.sources import RawRecord
+from govflow.plugins.sources import RawRecord, Source
 
 #: Longest string a record field may hold; longer ones are refused before validation.
 MAX_FIELD_CHARS = 65_536
@@ -34,13 +34,6 @@ KEPT_FIELD_CHARS = 500
 _CELL = re.compile(r"^\d{15}$")
 
 Request = OpenRequest | FireRequest | NoteRequest
-
-
-class BatchEngine(Protocol):
-    """What intake needs from :class:`govflow.Engine`."""
-
-    def apply_batch(self, ops: Sequence[Request], *, cursor: tuple[str, str] | None = None,
-                    dead_letters: Sequence[DeadLetter] = ()) -> list[Case]: ...
 
 
 @dataclass
@@ -141,13 +134,21 @@ class Intake:
         self._workflows: dict[str, bool] = {}
         self._source = ""
 
-    def run(self, source_name: str, *, limit: int | None = None, batch: int = 500) -> IntakeReport:
-        """Take in up to ``limit`` records of ``source_name``, committing every ``batch``."""
-        source = self.host.sources.get(source_name)
-        if source is None:
-            known = ", ".join(sorted(self.host.sources)) or "none"
-            raise GovflowError(f"no source {source_name!r} is registered (sources: {known}); "
-                               "is its plugin loaded and not blocked?")
+    def run(self, source: str | Source, *, limit: int | None = None,
+            batch: int = 500) -> IntakeReport:
+        """Take in up to ``limit`` records of a source, committing every ``batch`` records.
+
+        ``source`` is a registered source's name, or a :class:`Source` object (its rules are
+        the ones registered under its ``name``).
+        """
+        if isinstance(source, str):
+            found = self.host.sources.get(source)
+            if found is None:
+                known = ", ".join(sorted(self.host.sources)) or "none"
+                raise GovflowError(f"no source {source!r} is registered (sources: {known}); "
+                                   "is its plugin loaded and not blocked?")
+            source = found
+        source_name = source.name
         rules = self.host.rules.get(source_name, [])
         actor = Actor(id=f"source:{source_name}", roles=frozenset({"system"}))
         report = IntakeReport(source=source_name)
@@ -266,46 +267,36 @@ class Intake:
     # -- commit ----------------------------------------------------------------------------
 
     def _flush(self, items: list[_Item], report: IntakeReport, index: CaseIndex) -> None:
+        """Commit the batch: case changes, dead letters and the cursor in one transaction.
+
+        A request the engine refuses (a trigger not allowed in the case's state, a permission)
+        becomes a dead letter in the same commit, through ``apply_batch(on_error=...)``.
+        """
         if not items:
             return
         started = time.perf_counter()
+        owners = {id(i.request): i for i in items if i.request is not None}
         requests = [i.request for i in items if i.request is not None]
         letters = [i.letter for i in items if i.letter is not None]
-        try:
-            cases = self._commit(requests, (self._source, items[-1].raw.cursor), letters)
-            done = items
-        except GovflowError:
-            cases, done = self._one_by_one(items)
-        for item in done:
+
+        def refuse(request: Request, error: GovflowError) -> DeadLetter:
+            item = owners[id(request)]
+            item.kind, item.why = "dead", "engine_refused"
+            item.letter = self._letter(item.raw, f"engine refused: {error}")
+            return item.letter
+
+        cursor = (self._source, items[-1].raw.cursor)
+        if requests:
+            results = self.engine.apply_batch(requests, cursor=cursor, dead_letters=letters,
+                                              on_error=refuse)
+        else:
+            self.engine.store.commit([], cursor=cursor, dead_letters=letters)
+            results = []
+        for item in items:
             setattr(report, item.kind, getattr(report, item.kind) + 1)
             if item.why:
                 report.dead_reasons[item.why] += 1
-        index.settle(cases)
+        index.settle(r for r in results if isinstance(r, Case))
         report.batches += 1
         report.engine_seconds += time.perf_counter() - started
         items.clear()
-
-    def _commit(self, requests: Sequence[Request], cursor: tuple[str, str],
-                letters: Sequence[DeadLetter]) -> list[Case]:
-        if requests:
-            return list(self.engine.apply_batch(requests, cursor=cursor, dead_letters=letters))
-        self.engine.store.commit([], cursor=cursor, dead_letters=letters)
-        return []
-
-    def _one_by_one(self, items: list[_Item]) -> tuple[list[Case], list[_Item]]:
-        """A batch failed: commit record by record, and dead-letter the ones the engine refuses."""
-        cases: list[Case] = []
-        done: list[_Item] = []
-        for item in items:
-            cursor = (self._source, item.raw.cursor)
-            if item.request is not None:
-                try:
-                    cases.extend(self._commit([item.request], cursor, []))
-                    done.append(item)
-                    continue
-                except GovflowError as exc:
-                    item = _Item(item.raw, "dead", why="engine_refused",
-                                 letter=self._letter(item.raw, f"engine refused: {exc}"))
-            self._commit([], cursor, [item.letter] if item.letter else [])
-            done.append(item)
-        return cases, done
