@@ -63,6 +63,9 @@ class Grid:
             d.node: d.person for d in self.duties if d.level != "households"
         }
         self.root: str = self.codes[0] if self.codes else ""
+        self._duties_of: dict[str, list[Duty]] = {}
+        for duty in self.duties:
+            self._duties_of.setdefault(duty.person, []).append(duty)
 
     @classmethod
     def build(cls, nodes: Sequence[Node], people: Sequence[Person] = (),
@@ -165,6 +168,10 @@ class Grid:
         found = self._people_order[lo:hi]
         return [p for p in found if int(p.identities) & mask] if mask else list(found)
 
+    def duties_of(self, person_id: str) -> list[Duty]:
+        """The duty-chain links a person holds."""
+        return list(self._duties_of.get(person_id, ()))
+
     def on_duty(self, node: str) -> str | None:
         """The person the 四级包联 chain names for ``node`` (see :mod:`govflow.grid.duty`)."""
         return self._on_duty.get(node)
@@ -180,11 +187,15 @@ class Grid:
         """The tier-3 cell containing (lon, lat), or ``None`` (outside, or no polygons)."""
         return self._locator.locate(lon, lat)
 
-    def to_arrays(self) -> GridArrays:
-        """The tree as numpy arrays for the kernels (see :class:`GridArrays`)."""
+    @cached_property
+    def _arrays(self) -> GridArrays:
         from govflow.grid.arrays import grid_arrays
 
         return grid_arrays(self)
+
+    def to_arrays(self) -> GridArrays:
+        """The tree as numpy arrays for the kernels (see :class:`GridArrays`); built once."""
+        return self._arrays
 
     def people_arrays(self) -> PeopleArrays:
         from govflow.grid.arrays import people_arrays
