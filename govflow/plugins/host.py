@@ -9,6 +9,9 @@ Environment:
 
 * ``GOVFLOW_BLOCK_PLUGINS=a,b`` blocks plugins by name (entry-point, folder or given name);
 * ``GOVFLOW_TRACE_HOOKS=1`` logs every hook call and its result to ``govflow.plugins.trace``.
+
+A plugin module that defines ``make_plugin()`` is registered as the object that function
+returns, built afresh for each host: plugins with state keep it per engine.
 """
 
 from __future__ import annotations
@@ -143,6 +146,9 @@ class PluginHost:
     def _add(self, obj: object, name: str) -> None:
         if self.pm.is_blocked(name):
             return
+        factory = getattr(obj, "make_plugin", None)
+        if isinstance(obj, ModuleType) and callable(factory):
+            obj = factory()  # a fresh plugin object per engine: its state is this engine's
         try:
             self.pm.register(obj, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:

@@ -11,6 +11,7 @@
           cell: "{cell}"               # "{field}" is the record's field; alone, it keeps its type
           category: street_vending
           data: {reporter: "{reporter}", note: "seen at {place}"}
+          at: "{found_at}"             # the record's time (a datetime field); default: now
           merge_within: 2h             # duplicates within 2 hours merge into the open case
       - name: request_closed
         source: chicago_open311
@@ -69,6 +70,8 @@ class OpenSpec(_Strict):
     category: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
     ref: str | None = None
+    #: the record's time field, e.g. "{found_at}" (default: the engine clock's now)
+    at: str | None = None
     merge_within: str | None = None
 
     @model_validator(mode="after")
@@ -146,6 +149,7 @@ def _compile(spec: RuleSpec) -> Any:
                 workflow=str(_fill(o.workflow, record)), cell=str(_fill(o.cell, record)),
                 category=str(_fill(o.category, record)), data=_fill(o.data, record),
                 ref=None if o.ref is None else str(_fill(o.ref, record)), merge_within=window,
+                at=None if o.at is None else _fill(o.at, record),
             )
 
         return open_rule
