@@ -1,1 +1,68 @@
-"""govflow."""
+"""govflow: a rules/workflow engine for grid-based city governance.
+
+Departments describe their case workflows in YAML; the :class:`Engine` runs them as state
+machines with durable deadlines, escalation up the grid and revisit cycles. Plugins bring in
+data sources; numba kernels roll figures up the grid tiers.
+
+>>> from govflow import Engine, Actor, SimClock
+"""
+
+from __future__ import annotations
+
+from govflow.clock import Clock, SimClock, SystemClock
+from govflow.engine.engine import Engine
+from govflow.engine.records import Actor, Case, Event, Timer
+from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
+from govflow.errors import (
+    CalendarError,
+    CaseError,
+    CaseNotFound,
+    ConflictError,
+    GovflowError,
+    GridError,
+    GuardError,
+    KernelInputError,
+    PermissionDenied,
+    PluginError,
+    RegistrationConflict,
+    SchemaVersionError,
+    StoreError,
+    TransitionNotAllowed,
+    WorkflowError,
+    WorkflowLoadError,
+)
+from govflow.plugins.markers import hookimpl
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Actor",
+    "CalendarError",
+    "Case",
+    "CaseError",
+    "CaseNotFound",
+    "Clock",
+    "ConflictError",
+    "Engine",
+    "Event",
+    "FireRequest",
+    "GovflowError",
+    "GridError",
+    "GuardError",
+    "KernelInputError",
+    "NoteRequest",
+    "OpenRequest",
+    "PermissionDenied",
+    "PluginError",
+    "RegistrationConflict",
+    "SchemaVersionError",
+    "SimClock",
+    "StoreError",
+    "SystemClock",
+    "Timer",
+    "TransitionNotAllowed",
+    "WorkflowError",
+    "WorkflowLoadError",
+    "__version__",
+    "hookimpl",
+]

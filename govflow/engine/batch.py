@@ -77,9 +77,12 @@ class Batch:
         assert self._open is not None
         self._open.timers.extend(timers)
 
-    def cancel(self, *kinds: str) -> None:
-        assert self._open is not None
-        self._open.cancel_kinds = tuple(sorted(set(self._open.cancel_kinds) | set(kinds)))
+    def cancel(self, kinds: tuple[str, ...]) -> None:
+        """Cancel the case's pending timers of these kinds (with the open change)."""
+        change = self._open
+        assert change is not None
+        current = change.cancel_kinds
+        change.cancel_kinds = kinds if not current else tuple(sorted({*current, *kinds}))
 
     def notify(self, case: Case, kind: str, recipient: str, payload: dict[str, Any]) -> None:
         change = self._open

@@ -62,6 +62,7 @@ class Engine:
         )
         for spec in loaded.workflows.values():
             self._rt.add(spec)
+        self._observed = not isinstance(self._rt.hooks, NoHooks)
         #: timer firings that raised (logged, left unfired, retried by a later tick)
         self.failures: list[tuple[str, BaseException]] = []
 
@@ -111,8 +112,10 @@ class Engine:
         reason: str = "",
     ) -> Case:
         """Fire ``trigger`` on a case. Raises TransitionNotAllowed or PermissionDenied."""
-        req = FireRequest(case_id, trigger, actor, data, reason)
-        return self._one(lambda batch: ops.fire(batch, req))
+        batch = Batch(self._rt, self._rt.clock.now())
+        case = ops.fire(batch, FireRequest(case_id, trigger, actor, data, reason))
+        self._commit(batch)
+        return case
 
     def note(
         self, case_id: str, what: str, *, actor: Actor, data: dict[str, Any] | None = None,
@@ -297,12 +300,11 @@ class Engine:
             store.commit(batch.changes, cursor=cursor, dead_letters=dead_letters)
         if batch.dropped:
             store.drop_timers(batch.dropped, batch.now)
-        self._observe(batch.changes)
+        if self._observed:
+            self._observe(batch.changes)
 
     def _observe(self, changes: Sequence[Change]) -> None:
         hooks = self._rt.hooks
-        if isinstance(hooks, NoHooks):
-            return
         for change in changes:
             case = change.case
             for event in change.events:

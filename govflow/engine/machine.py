@@ -2,9 +2,9 @@
 
 Cases are never registered on the machine (``add_model`` is quadratic and a machine per case
 costs ~52 KB): each firing hands the machine a throw-away token carrying the case's state, and
-``transitions`` checks the source, evaluates the conditions (role, then guard) in declaration
-order and moves the token. Actions run afterwards in UML order (exit, transition, entry) by the
-transition runner, so that ``transitions`` never resolves callbacks by string name.
+``transitions`` evaluates the guard and moves the token. Actions run afterwards in UML order
+(exit, transition, entry) in the transition runner, so that ``transitions`` never resolves
+callbacks by string name.
 """
 
 from __future__ import annotations
@@ -19,15 +19,13 @@ from govflow.workflows.spec import ANY_ROLE, TransitionSpec, WorkflowSpec
 
 
 class _Token:
-    """What ``transitions`` sees of a case for one firing."""
+    """What ``transitions`` sees of a case for one firing: its state and the guard's env."""
 
-    __slots__ = ("actor", "chosen", "env", "state")
+    __slots__ = ("env", "state")
 
-    def __init__(self, state: str, actor: Actor, env: Mapping[str, Any]) -> None:
+    def __init__(self, state: str, env: Mapping[str, Any]) -> None:
         self.state = state
-        self.actor = actor
         self.env = env
-        self.chosen: TransitionSpec | None = None
 
 
 def role_allows(spec: TransitionSpec, actor: Actor) -> bool:
@@ -38,28 +36,15 @@ def role_allows(spec: TransitionSpec, actor: Actor) -> bool:
 
 
 def _conditions(spec: TransitionSpec) -> list[Any]:
-    def role_ok(event: EventData) -> bool:
-        token = cast(_Token, event.model)
-        return role_allows(spec, token.actor)
-
-    conditions: list[Any] = [role_ok]
     guard = spec.guard
-    if guard is not None:
+    if guard is None:
+        return []
 
-        def guard_ok(event: EventData) -> bool:
-            token = cast(_Token, event.model)
-            return bool(guard.evaluate(token.env))
-
-        conditions.append(guard_ok)
-    return conditions
-
-
-def _chooser(spec: TransitionSpec) -> Any:
-    def chosen(event: EventData) -> None:
+    def guard_ok(event: EventData) -> bool:
         token = cast(_Token, event.model)
-        token.chosen = spec
+        return bool(guard.evaluate(token.env))
 
-    return chosen
+    return [guard_ok]
 
 
 class WorkflowMachine:
@@ -67,7 +52,7 @@ class WorkflowMachine:
 
     def __init__(self, spec: WorkflowSpec) -> None:
         self.spec = spec
-        self._machine = Machine(
+        self._machine = machine = Machine(
             model=None,
             states=list(spec.states),
             initial=spec.initial,
@@ -77,7 +62,6 @@ class WorkflowMachine:
                     "source": list(t.sources),
                     "dest": t.dest,
                     "conditions": _conditions(t),
-                    "after": [_chooser(t)],
                 }
                 for t in spec.transitions
             ],
@@ -85,12 +69,20 @@ class WorkflowMachine:
             auto_transitions=False,
             ignore_invalid_triggers=False,
         )
-        self._events = self._machine.events
         candidates: dict[tuple[str, str], list[TransitionSpec]] = {}
         for t in spec.transitions:
             for source in t.sources:
                 candidates.setdefault((source, t.trigger), []).append(t)
         self._candidates = {key: tuple(value) for key, value in candidates.items()}
+        # the library's Transition objects, in the same order as our candidates
+        self._executors = {
+            (source, trigger): (
+                machine.get_state(source), machine.events[trigger],
+                tuple(zip(specs, machine.events[trigger].transitions[source], strict=True)),
+            )
+            for (source, trigger), specs in self._candidates.items()
+        }
+        self._guarded = {c: any(t.guard is not None for t in c) for c in self._candidates.values()}
         triggers: dict[str, list[str]] = {state: [] for state in spec.states}
         for source, trigger in self._candidates:
             if trigger not in triggers[source]:
@@ -105,11 +97,31 @@ class WorkflowMachine:
         """The transitions ``trigger`` may take from ``state`` (empty: not declared)."""
         return self._candidates.get((state, trigger), ())
 
+    def guarded(self, candidates: tuple[TransitionSpec, ...]) -> bool:
+        """Whether any of these candidates has a guard (so the guard environment is needed)."""
+        return self._guarded.get(candidates, True)
+
+    @staticmethod
+    def any_role_allows(candidates: tuple[TransitionSpec, ...], actor: Actor) -> bool:
+        for t in candidates:
+            if role_allows(t, actor):
+                return True
+        return False
+
     def choose(
         self, state: str, trigger: str, actor: Actor, env: Mapping[str, Any]
     ) -> TransitionSpec | None:
-        """Run the trigger on the shared machine; the transition taken, or None if no
-        condition held. The trigger must be declared from ``state`` (see :meth:`candidates`)."""
-        token = _Token(state, actor, env)
-        self._events[trigger].trigger(token)
-        return token.chosen
+        """Take the first declared transition for ``trigger`` from ``state`` whose roles admit
+        the actor and whose guard holds; None if none does. ``transitions`` evaluates the guard
+        and changes the token's state (``Transition.execute``): we call it per candidate rather
+        than through ``Event.trigger`` so that the role test needs no callback and the chosen
+        transition is known without one. The trigger must be declared from ``state``."""
+        state_obj, event, pairs = self._executors[(state, trigger)]
+        token = _Token(state, env)
+        data = EventData(state_obj, event, self._machine, token, (), {})
+        for spec, transition in pairs:
+            if role_allows(spec, actor):
+                data.transition = transition
+                if transition.execute(data):
+                    return spec
+        return None

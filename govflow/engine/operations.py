@@ -18,7 +18,7 @@ from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
 from govflow.errors import CaseError, PermissionDenied, TransitionNotAllowed, WorkflowError
 from govflow.workflows.spec import TransitionSpec, WorkflowSpec
 
-TIMER_KINDS = ("yellow", "red", "supervise", "revisit")
+TIMER_KINDS = ("red", "revisit", "supervise", "yellow")
 
 
 def check_scope(batch: Batch, case: Case, actor: Actor, what: str) -> None:
@@ -120,7 +120,7 @@ def fire(batch: Batch, req: FireRequest, *, internal: bool = False) -> Case:
         raise TransitionNotAllowed(case_id=case.id, state=case.state, trigger=req.trigger,
                                    allowed=machine.triggers_from(case.state))
     if actor is not SYSTEM_ACTOR:
-        if not any(role_allows(t, actor) for t in candidates):
+        if not machine.any_role_allows(candidates, actor):
             roles = sorted({r for t in candidates for r in t.roles})
             raise PermissionDenied(
                 f"actor {actor.id!r} (roles {sorted(actor.roles)}) may not fire "
@@ -129,7 +129,8 @@ def fire(batch: Batch, req: FireRequest, *, internal: bool = False) -> Case:
             )
         check_scope(batch, case, actor, req.trigger)
     data = dict(req.data or {})
-    chosen = machine.choose(case.state, req.trigger, actor, guard_env(batch, case, data))
+    env = guard_env(batch, case, data) if machine.guarded(candidates) else _NO_ENV
+    chosen = machine.choose(case.state, req.trigger, actor, env)
     if chosen is None:
         guards = "; ".join(t.guard.source for t in candidates if t.guard is not None)
         raise TransitionNotAllowed(case_id=case.id, state=case.state, trigger=req.trigger,
@@ -152,37 +153,41 @@ def transition(
 ) -> None:
     """Take transition ``t``: actions in UML order, the event, the new state's timers."""
     rt = batch.rt
-    before = dict(case.data)
-    owner = case.owner
     source_spec = spec.states[case.state]
     dest_spec = spec.states[t.dest]
-    _run_actions(batch, case, spec, source_spec.on_exit + t.actions, actor, data, t.trigger)
-    _run_actions(batch, case, spec, dest_spec.on_enter, actor, data, t.trigger, state=t.dest)
+    exits = source_spec.on_exit + t.actions
+    acting = bool(exits or dest_spec.on_enter)
+    before, owner = (dict(case.data), case.owner) if acting else (case.data, case.owner)
+    if acting:
+        _run_actions(batch, case, spec, exits, actor, data, t.trigger)
+        _run_actions(batch, case, spec, dest_spec.on_enter, actor, data, t.trigger)
     times = (deadline_times(rt.calendar, dest_spec.deadline, batch.now, case.data)
              if dest_spec.deadline else None)
     payload: dict[str, Any] = {"due_at": times[2].isoformat() if times else None}
-    changes = {k: v for k, v in case.data.items() if before.get(k, _MISSING) != v}
-    if changes:
-        payload["changes"] = changes
-    if case.owner != owner:
-        payload["owner"] = case.owner
-        case.owner = owner  # the event applies it
+    if acting:
+        changes = {k: v for k, v in case.data.items() if before.get(k, _MISSING) != v}
+        if changes:
+            payload["changes"] = changes
+        if case.owner != owner:
+            payload["owner"] = case.owner
+            case.owner = owner  # the event applies it
+        case.data = before  # the event applies the changes
     if t.rework:
         payload["rework"] = True
     if data:
         payload["input"] = data
-    case.data = before  # the event applies the changes
-    batch.cancel(*TIMER_KINDS)
+    batch.cancel(TIMER_KINDS)
     batch.emit(case, spec, t.trigger, actor=actor, dest=t.dest, data=payload, reason=reason)
     batch.timers(entry_timers(rt.calendar, spec, case, times))
 
 
 _MISSING = object()
+_NO_ENV: dict[str, Any] = {}
 
 
 def _run_actions(
     batch: Batch, case: Case, spec: WorkflowSpec, names: tuple[str, ...], actor: Actor,
-    data: dict[str, Any], trigger: str, state: str | None = None,
+    data: dict[str, Any], trigger: str,
 ) -> None:
     if not names:
         return
@@ -241,7 +246,7 @@ def extend(batch: Batch, case_id: str, workdays: float, actor: Actor, reason: st
                            total)
     light = "green" if batch.now < times[0] else ("yellow" if batch.now < times[1] else "red")
     batch.begin(case)
-    batch.cancel("yellow", "red")
+    batch.cancel(("red", "yellow"))
     batch.emit(case, spec, "extend", actor=actor, reason=reason,
                data={"workdays": workdays, "due_at": times[2].isoformat(), "light": light})
     batch.timers([t for t in entry_timers(batch.rt.calendar, spec, case, times)

@@ -1,4 +1,6 @@
-"""Requests for the engine's batch primitive: open a case, fire a trigger, note an event."""
+"""Requests for the engine's batch primitive: open a case, fire a trigger, note an event.
+
+Plain slotted records (not frozen: one is built per call on the hot path)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 from govflow.engine.records import Actor
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OpenRequest:
     """Open a case of ``workflow`` on ``cell``."""
 
@@ -23,7 +25,7 @@ class OpenRequest:
     actor: Actor | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FireRequest:
     """Fire ``trigger`` on case ``case_id``."""
 
@@ -34,7 +36,7 @@ class FireRequest:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NoteRequest:
     """Write an event ``what`` on a case without changing its state (e.g. ``merge``)."""
 

@@ -54,7 +54,8 @@ class Runtime:
         return spec
 
     def machine(self, spec: WorkflowSpec) -> WorkflowMachine:
-        machine = self.machines.get(spec.key)
+        key = (spec.name, spec.version)
+        machine = self.machines.get(key)
         if machine is None:
-            machine = self.machines[spec.key] = WorkflowMachine(spec)
+            machine = self.machines[key] = WorkflowMachine(spec)
         return machine
