@@ -103,10 +103,7 @@ class WorkflowMachine:
 
     @staticmethod
     def any_role_allows(candidates: tuple[TransitionSpec, ...], actor: Actor) -> bool:
-        for t in candidates:
-            if role_allows(t, actor):
-                return True
-        return False
+        return any(role_allows(t, actor) for t in candidates)
 
     def choose(
         self, state: str, trigger: str, actor: Actor, env: Mapping[str, Any]
