@@ -1,0 +1,311 @@
+"""The durable store: SQLAlchemy 2 Core on a SQLite file (default) or PostgreSQL.
+
+One :meth:`SqlStore.commit` is one database transaction holding every row a change writes:
+the case (optimistic ``rev`` check), its event-log rows, timers set, cancelled or fired, and
+outbox rows. Timers are handed to workers as leases (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL; ``BEGIN IMMEDIATE``, SQLite's single writer, on SQLite), and marked fired in the
+same transaction as the change they cause, so a timer fires once whatever crashes when.
+
+SQLite runs in WAL mode with ``synchronous=NORMAL``: a commit that returned survives the
+process being killed (the WAL is in the OS page cache); only a power cut or OS crash can lose
+the last commits before a checkpoint. Use ``synchronous=FULL`` (``?synchronous=full`` in the
+URL) when that matters more than speed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from govflow.engine.records import Case, Change, DeadLetter, Event, Message, Timer
+from govflow.errors import CaseNotFound, ConflictError, StoreError
+from govflow.store import statements as q
+from govflow.store.changes import Plan, plan
+from govflow.store.connect import connect
+from govflow.store.schema import check_schema
+from govflow.store.tables import cursors, dead_letters, duty, grid_nodes, people, workflows
+
+
+class SqlStore:
+    """A :class:`~govflow.store.base.Store` on SQLite or PostgreSQL.
+
+    ``url``: ``sqlite:///govflow.db`` (the default), ``postgresql+psycopg://user@host/db``.
+    ``schema``: a PostgreSQL schema to work in (also ``?schema=`` in the URL).
+    ``create``: upgrade an empty database to the current schema; ``None`` (default) does so
+    only for an empty SQLite database, so the embedded default just works. A database at
+    another schema revision is refused with :class:`~govflow.errors.SchemaVersionError`.
+    ``lease_seconds``: how long (wall-clock) a claimed timer stays with its worker before
+    another may take it (the worker may have died). ``worker``: this worker's name in leases.
+    """
+
+    def __init__(
+        self, url: str | None = None, *, schema: str | None = None, create: bool | None = None,
+        lease_seconds: float = 30.0, worker: str | None = None, busy_timeout: float = 10.0,
+    ) -> None:
+        self._db = connect(url, schema=schema, busy_timeout=busy_timeout)
+        self.url = self._db.url
+        self.backend = self._db.backend
+        self.schema = self._db.schema
+        self.lease = timedelta(seconds=lease_seconds)
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._engine = self._db.engine
+        self._writer = self._engine.execution_options(govflow_begin="BEGIN IMMEDIATE")
+        self._reader = self._engine.execution_options(govflow_begin="")
+        self._q = q.Statements(self._engine.dialect.name)
+        try:
+            with self._guard("opening the store"), self._writer.begin() as conn:
+                check_schema(conn, self.url, create, self.schema)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.url!r})"
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _guard(self, what: str) -> AbstractContextManager[None]:
+        return self._db.guard(what)
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[Connection]:
+        with self._guard(what), self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self, what: str) -> Iterator[Connection]:
+        with self._guard(what), self._reader.connect() as conn:
+            yield conn
+
+    # -- writing -------------------------------------------------------------------------
+    def commit(
+        self, changes: Sequence[Change], *, cursor: tuple[str, str] | None = None,
+        dead_letters: Sequence[DeadLetter] = (),
+    ) -> None:
+        rows = plan(changes)
+        try:
+            with self._write("commit") as conn:
+                self._apply(conn, rows)
+                if cursor is not None:
+                    conn.execute(self._q.upsert_cursor,
+                                 {"source": cursor[0], "position": cursor[1]})
+                if dead_letters:
+                    conn.execute(q.INSERT_DEAD, [_dead_row(d) for d in dead_letters])
+        except _Taken as taken:
+            raise self._taken(taken.ids) from None
+
+    def _apply(self, conn: Connection, rows: Plan) -> None:
+        if rows.inserts:
+            try:
+                conn.execute(q.INSERT_CASE, rows.inserts)
+            except sa.exc.IntegrityError:
+                raise _Taken([row["id"] for row in rows.inserts]) from None
+        if rows.updates:
+            done = conn.execute(q.UPDATE_CASE, rows.updates).rowcount
+            if done != len(rows.updates):
+                raise self._stale(conn, rows)
+        if rows.fired:
+            done = conn.execute(q.FIRE_TIMER, [
+                {"b_id": f["b_id"], "fired_at": f["fired_at"]} for f in rows.fired
+            ]).rowcount
+            if done != len(rows.fired):
+                raise self._fired_twice(conn, rows)
+        if rows.cancels:
+            conn.execute(q.CANCEL_TIMERS, rows.cancels)
+        if rows.timers:
+            conn.execute(q.INSERT_TIMER, rows.timers)
+        if rows.events:
+            conn.execute(q.INSERT_EVENT, rows.events)
+        if rows.outbox:
+            conn.execute(self._q.insert_outbox, rows.outbox)
+
+    def _stale(self, conn: Connection, rows: Plan) -> ConflictError:
+        ids = [row["b_id"] for row in rows.updates]
+        found = dict(conn.execute(q.REVS, {"b_ids": ids}).all())
+        for row in rows.updates:
+            if found.get(row["b_id"]) != row["b_expected"]:
+                return ConflictError(case_id=row["b_id"], expected=row["b_expected"],
+                                     actual=found.get(row["b_id"]))
+        return ConflictError(case_id=ids[0], expected=rows.updates[0]["b_expected"],
+                             actual=None)
+
+    def _fired_twice(self, conn: Connection, rows: Plan) -> ConflictError:
+        ids = [f["b_id"] for f in rows.fired]
+        pending = set(conn.execute(q.UNFIRED, {"b_ids": ids}).scalars().all())
+        culprit = next((f for f in rows.fired if f["b_id"] not in pending), rows.fired[0])
+        case_id = culprit["b_case"]
+        expected = rows.expected.get(case_id)
+        return ConflictError(case_id=case_id, expected=expected or 0, actual=expected)
+
+    def _taken(self, ids: list[str]) -> ConflictError | StoreError:
+        with self._read("commit") as conn:
+            found = dict(conn.execute(q.REVS, {"b_ids": ids}).all())
+        for case_id in ids:
+            if case_id in found:
+                return ConflictError(case_id=case_id, expected=0, actual=found[case_id])
+        return StoreError(f"commit failed on {self.url}: a new case row was refused")
+
+    def drop_timers(self, timer_ids: Iterable[str], at: datetime) -> None:
+        params = [{"b_id": timer_id, "fired_at": at} for timer_id in timer_ids]
+        if params:
+            with self._write("dropping timers") as conn:
+                conn.execute(q.FIRE_TIMER, params)
+
+    def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
+        wall = datetime.now(UTC)
+        params = {"b_now": now, "b_wall": wall, "b_until": wall + self.lease,
+                  "b_me": self.worker, "b_n": limit}
+        with self._write("claiming due timers") as conn:
+            rows = conn.execute(self._q.claim, params).all()
+        timers = [Timer(*row) for row in rows]
+        timers.sort(key=lambda timer: (timer.due_at, timer.id))
+        return timers
+
+    def mark_delivered(self, message_ids: Iterable[str]) -> None:
+        now = datetime.now(UTC)
+        params = [{"b_id": message_id, "delivered_at": now} for message_id in message_ids]
+        if params:
+            with self._write("marking messages delivered") as conn:
+                conn.execute(q.DELIVERED, params)
+
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        if letters:
+            with self._write("keeping dead letters") as conn:
+                conn.execute(q.INSERT_DEAD, [_dead_row(d) for d in letters])
+
+    # -- reading -------------------------------------------------------------------------
+    def get_case(self, case_id: str) -> Case:
+        with self._read("reading a case") as conn:
+            row = conn.execute(q.GET_CASE, {"b_id": case_id}).first()
+        if row is None:
+            raise CaseNotFound(case_id)
+        return Case(*row)
+
+    def history(self, case_id: str) -> list[Event]:
+        with self._read("reading a case history") as conn:
+            rows = conn.execute(q.HISTORY, {"b_id": case_id}).all()
+            if not rows and conn.execute(q.REVS, {"b_ids": [case_id]}).first() is None:
+                raise CaseNotFound(case_id)
+        return [Event(*row) for row in rows]
+
+    def find_open_cases(
+        self, *, cell: str | None = None, category: str | None = None,
+        opened_after: datetime | None = None,
+    ) -> list[Case]:
+        stmt = q.open_cases(cell=cell, category=category, opened_after=opened_after)
+        with self._read("finding open cases") as conn:
+            return [Case(*row) for row in conn.execute(stmt)]
+
+    def pending_timers(self, case_id: str) -> list[Timer]:
+        with self._read("reading timers") as conn:
+            return [Timer(*row) for row in conn.execute(q.PENDING_TIMERS, {"b_id": case_id})]
+
+    def next_due(self) -> datetime | None:
+        with self._read("reading the next due timer") as conn:
+            due: datetime | None = conn.execute(
+                q.NEXT_DUE, {"b_wall": datetime.now(UTC)}).scalar()
+        return due
+
+    def pending_messages(self, limit: int) -> list[Message]:
+        with self._read("reading the outbox") as conn:
+            return [Message(*row) for row in conn.execute(q.PENDING_MESSAGES, {"b_n": limit})]
+
+    def get_cursor(self, source: str) -> str | None:
+        with self._read("reading a cursor") as conn:
+            found: str | None = conn.execute(
+                sa.select(cursors.c.position).where(cursors.c.source == source)).scalar()
+        return found
+
+    def dead_letters(self, source: str | None = None) -> list[DeadLetter]:
+        stmt = q.DEAD if source is None else q.DEAD.where(dead_letters.c.source == source)
+        with self._read("reading dead letters") as conn:
+            return [DeadLetter(*row) for row in conn.execute(stmt)]
+
+    def iter_cases(self) -> Iterator[Case]:
+        """Every case in the order they were opened, read page by page."""
+        last = 0
+        while True:
+            with self._read("reading cases") as conn:
+                rows = conn.execute(q.CASES_PAGE, {"b_after": last, "b_n": 1000}).all()
+            for row in rows:
+                yield Case(*tuple(row)[1:])
+            if len(rows) < 1000:
+                return
+            last = rows[-1][0]
+
+    # -- workflows and the grid ----------------------------------------------------------
+    def save_workflow(self, name: str, version: int, text: str) -> None:
+        """Keep the source text of a workflow version (replacing an earlier copy)."""
+        row = {"name": name, "version": version, "source": text, "loaded_at": datetime.now(UTC)}
+        with self._write("saving a workflow") as conn:
+            conn.execute(self._q.upsert_workflow, row)
+
+    def load_workflow(self, name: str, version: int) -> str | None:
+        """The stored source text of a workflow version, or ``None``."""
+        stmt = sa.select(workflows.c.source).where(
+            workflows.c.name == name, workflows.c.version == version)
+        with self._read("reading a workflow") as conn:
+            text: str | None = conn.execute(stmt).scalar()
+        return text
+
+    def save_grid(
+        self, nodes: Sequence[Mapping[str, Any]], people_rows: Sequence[Mapping[str, Any]],
+        duties: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Replace the stored grid (nodes, people, duty chain) in one transaction."""
+        with self._write("saving the grid") as conn:
+            for table in (duty, people, grid_nodes):
+                conn.execute(table.delete())
+            for table, rows in ((grid_nodes, nodes), (people, people_rows), (duty, duties)):
+                if rows:
+                    conn.execute(table.insert(), [dict(row) for row in rows])
+
+    def load_grid(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The stored grid as plain rows: (nodes, people, duties), each sorted by key."""
+        with self._read("reading the grid") as conn:
+            found = [
+                [dict(row) for row in conn.execute(
+                    sa.select(table).order_by(*table.primary_key.columns)).mappings()]
+                for table in (grid_nodes, people, duty)
+            ]
+        return found[0], found[1], found[2]
+
+    def drop_schema(self) -> None:
+        """Drop this store's own PostgreSQL schema and everything in it (test sessions).
+
+        Does nothing for a store without a schema of its own (SQLite, or no ``schema=``).
+        """
+        if self.schema is None or self.backend != "postgresql":
+            return
+        with self._write("dropping the schema") as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        self._engine.dispose()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Taken(Exception):
+    """A new case's id is taken (raised inside the transaction, reported after rollback)."""
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(ids)
+        self.ids = ids
+
+
+def _dead_row(letter: DeadLetter) -> dict[str, Any]:
+    return {"id": letter.id, "source": letter.source, "record_id": letter.record_id,
+            "reason": letter.reason, "payload": letter.payload, "at": letter.at}
