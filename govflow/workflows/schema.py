@@ -56,7 +56,9 @@ Duration = Annotated[
         examples=["30 min", "4h", "2 days", "3 workdays", "6 work hours", "3个工作日"],
     ),
 ]
-StateNames = Annotated[list[str], BeforeValidator(_one_or_many)]
+StateNames = Annotated[
+    list[str], BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])
+]
 FieldType = Literal["str", "int", "float", "bool", "list", "dict", "duration", "any"]
 
 
