@@ -181,9 +181,9 @@ class _Parser:
             try:
                 identities = Identity.parse(_list(f.get("identities")))
             except KeyError as exc:
+                known = ", ".join(n for n in Identity.__members__ if n != "NONE")
                 self.problems.append(Problem(file, line, f"people[{i}].identities",
-                                             f"unknown identity {exc.args[0]!r}; known: "
-                                             + ", ".join(Identity.NONE.__class__.__members__)))
+                                             f"unknown identity {exc.args[0]!r}; known: {known}"))
                 continue
             pid = str(f["id"])
             self.where_map[("person", pid)] = (file, line, f"people[{i}]")
@@ -233,7 +233,9 @@ def load_grid(path: str | Path, *, people: str | Path | None = None,
                 for key, rows in _yaml_rows(extra_path, problems).items():
                     sections.setdefault(key, []).extend(rows)
     if not sections.get("nodes"):
-        problems.append(Problem(str(base), None, "nodes", "the grid has no nodes"))
+        if not problems:
+            problems.append(Problem(str(base), None, "nodes", "the grid has no nodes"))
+        raise GridError(problems)
     parser = _Parser()
     parser.add_nodes(sections.get("nodes", []))
     parser.add_people(sections.get("people", []))

@@ -81,7 +81,7 @@ class Grid:
         tiers = {n.code: tier_of_code(n.code) for n in nodes}
         found += check_duties(duties, tiers, {p.id for p in people}, where)
         if found:
-            raise GridError(found)
+            raise GridError(sorted(found, key=lambda p: (p.file, p.line or 0)))
         return cls(nodes, people, duties)
 
     # -- the tree --------------------------------------------------------------------------

@@ -1,0 +1,44 @@
+"""The grid in a store: ``save_grid``/``load_grid`` with plain dict rows.
+
+A store that keeps grids (the SQL store) has ``save_grid(nodes, people, duties)`` and
+``load_grid() -> (nodes, people, duties)``; rows are the ``grid_nodes`` / ``people`` /
+``duty`` tables' columns. Identities are stored as a list of names. Skill tags have no column
+yet and are not kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govflow.errors import GridError, Problem
+from govflow.grid.load import grid_rows
+from govflow.grid.model import Duty, Identity, Node, Person, tier_of_code
+from govflow.grid.tree import Grid
+
+
+def save_to_store(store: Any, grid: Grid) -> None:
+    """Replace the store's grid with ``grid`` (one transaction in the store)."""
+    saver = getattr(store, "save_grid", None)
+    if saver is None:
+        raise GridError([Problem(repr(store), None, "", "this store keeps no grid; use a SQL "
+                                                        "store (sqlite:/// or postgresql://)")])
+    rows = grid_rows(grid)
+    people = [{k: v for k, v in row.items() if k != "skills"} for row in rows["people"]]
+    saver(rows["nodes"], people, rows["duty"])
+
+
+def load_from_store(store: Any) -> Grid:
+    """The grid kept in the store, validated like a file (GridError lists every problem)."""
+    loader = getattr(store, "load_grid", None)
+    if loader is None:
+        raise GridError([Problem(repr(store), None, "", "this store keeps no grid")])
+    node_rows, people_rows, duty_rows = loader()
+    if not node_rows:
+        raise GridError([Problem(repr(store), None, "", "the store holds no grid; "
+                                                        "`govflow grid load FILE --store URL`")])
+    nodes = [Node(r["code"], r["parent"], tier_of_code(r["code"]), r["name"],
+                  int(r["households"]), r["polygon"]) for r in node_rows]
+    people = [Person(r["id"], r["name"], r["home"], Identity.parse(list(r["identities"])),
+                     r["contact"]) for r in people_rows]
+    duties = [Duty(r["node"], r["person"], r["level"]) for r in duty_rows]
+    return Grid.build(nodes, people, duties)
