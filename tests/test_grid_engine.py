@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -160,8 +161,7 @@ def test_escalation_climbs_every_tier_and_notifies_the_chain(
     engine.run_until(clock.now() + timedelta(hours=4, minutes=30))
     steps = [e.data for e in engine.history(case.id) if e.trigger == "escalate"]
     ladder = grid.ancestors(cell)
-    assert [(s["from_owner"], s["to_owner"]) for s in steps] == list(
-        zip(ladder, ladder[1:], strict=False))
+    assert [(s["from_owner"], s["to_owner"]) for s in steps] == list(pairwise(ladder))
     assert [s["on_duty"] for s in steps] == [grid.on_duty(n) for n in ladder[1:]]
     told = [m.recipient for m in engine.store.pending_messages(100) if m.kind == "escalated"]
     assert told == [grid.on_duty(n) for n in ladder[1:]]
