@@ -6,6 +6,7 @@ what only the SQL store has (URLs, errors, schema, leases, the grid tables).
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,18 @@ def moved(case: Case, dest: str, at: datetime, *, timers: tuple[Timer, ...] = ()
 def timer(timer_id: str, case_id: str, due: datetime, kind: str = "yellow") -> Timer:
     """A pending timer."""
     return Timer(timer_id, case_id, kind, due, 1, {"due": due.isoformat()})
+
+
+def postgres_url() -> str:
+    """The test server's URL; skip without one (fail in CI, where it must be there)."""
+    url = os.environ.get("GOVFLOW_TEST_POSTGRES_URL")
+    if not url:
+        text = ("PostgreSQL tests need GOVFLOW_TEST_POSTGRES_URL, e.g. "
+                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        if os.environ.get("CI") == "true":
+            pytest.fail(text + " (in CI a skipped PostgreSQL test is a failure)")
+        pytest.skip(text)
+    return url
 
 
 def message(message_id: str, case_id: str, kind: str = "warning") -> Message:
@@ -424,8 +437,6 @@ def test_expired_leases_are_claimed_again_and_live_ones_are_not(tmp_path: Path) 
 
 def test_schema_in_url_query_is_honoured() -> None:
     """``?schema=`` in a PostgreSQL URL picks the schema the store works in."""
-    from conftest import postgres_url
-
     from govflow.store.sql import SqlStore
 
     schema = f"gf_test_{uuid.uuid4().hex[:12]}"
@@ -441,8 +452,6 @@ def test_schema_in_url_query_is_honoured() -> None:
 
 def test_empty_postgres_schema_is_refused_without_create() -> None:
     """A PostgreSQL database without the schema is refused unless ``create=True``."""
-    from conftest import postgres_url
-
     from govflow.store.sql import SqlStore
 
     schema = f"gf_test_{uuid.uuid4().hex[:12]}"

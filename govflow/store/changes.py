@@ -28,6 +28,7 @@ class Plan:
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     fired: list[dict[str, Any]] = field(default_factory=list)
+    #: one entry per distinct set of kinds: ``{"b_cases": [...], "b_kinds": [...]}``
     cancels: list[dict[str, Any]] = field(default_factory=list)
     timers: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -47,7 +48,7 @@ def plan(changes: Sequence[Change]) -> Plan:
     final: dict[str, Case] = {}
     latest: dict[str, int] = {}
     new_timers: dict[str, dict[str, Any]] = {}
-    db_cancels: set[tuple[str, str]] = set()
+    db_cancels: dict[str, set[str]] = {}
     seen_messages: set[str] = set()
     for change in changes:
         case = change.case
@@ -69,7 +70,7 @@ def plan(changes: Sequence[Change]) -> Plan:
                 if row["case_id"] == case.id and row["kind"] in kinds:
                     del new_timers[timer_id]
             if out.expected[case.id] is not None:  # a case new in this commit has none stored
-                db_cancels.update((case.id, kind) for kind in kinds)
+                db_cancels.setdefault(case.id, set()).update(kinds)
         for timer in change.timers:
             new_timers[timer.id] = {
                 "id": timer.id, "case_id": timer.case_id, "kind": timer.kind,
@@ -93,7 +94,10 @@ def plan(changes: Sequence[Change]) -> Plan:
             row["b_id"] = case_id
             row["b_expected"] = expected
             out.updates.append(row)
-    out.cancels = [{"b_case": c, "b_kind": k} for c, k in sorted(db_cancels)]
+    by_kinds: dict[tuple[str, ...], list[str]] = {}
+    for case_id, kind_set in db_cancels.items():
+        by_kinds.setdefault(tuple(sorted(kind_set)), []).append(case_id)
+    out.cancels = [{"b_cases": ids, "b_kinds": list(kinds)} for kinds, ids in by_kinds.items()]
     out.timers = list(new_timers.values())
     return out
 

@@ -58,7 +58,10 @@ class SqlStore:
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._engine = self._db.engine
         self._writer = self._engine.execution_options(govflow_begin="BEGIN IMMEDIATE")
-        self._reader = self._engine.execution_options(govflow_begin="")
+        # reads need no transaction: each is one statement (saves BEGIN/ROLLBACK round trips)
+        self._reader = (self._engine.execution_options(govflow_begin="")
+                        if self.backend == "sqlite"
+                        else self._engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._q = q.Statements(self._engine.dialect.name)
         try:
             with self._guard("opening the store"), self._writer.begin() as conn:
@@ -117,8 +120,11 @@ class SqlStore:
             ]).rowcount
             if done != len(rows.fired):
                 raise self._fired_twice(conn, rows)
-        if rows.cancels:
-            conn.execute(q.CANCEL_TIMERS, rows.cancels)
+        for cancel in rows.cancels:
+            ids = cancel["b_cases"]
+            for start in range(0, len(ids), 500):
+                conn.execute(q.CANCEL_TIMERS,
+                             {"b_cases": ids[start:start + 500], "b_kinds": cancel["b_kinds"]})
         if rows.timers:
             conn.execute(q.INSERT_TIMER, rows.timers)
         if rows.events:

@@ -51,7 +51,8 @@ FIRE_TIMER = timers.update().where(timers.c.id == sa.bindparam("b_id"), _pending
 UNFIRED = sa.select(timers.c.id).where(
     timers.c.id.in_(sa.bindparam("b_ids", expanding=True)), _pending)
 CANCEL_TIMERS = timers.update().where(
-    timers.c.case_id == sa.bindparam("b_case"), timers.c.kind == sa.bindparam("b_kind"),
+    timers.c.case_id.in_(sa.bindparam("b_cases", expanding=True)),
+    timers.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
     _pending).values(cancelled=True)
 PENDING_TIMERS = (sa.select(*_timer_cols)
                   .where(timers.c.case_id == sa.bindparam("b_id"), _pending)
