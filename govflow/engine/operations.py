@@ -156,9 +156,10 @@ def transition(
     source_spec = spec.states[case.state]
     dest_spec = spec.states[t.dest]
     exits = source_spec.on_exit + t.actions
-    acting = bool(exits or dest_spec.on_enter)
+    acting = bool(exits or dest_spec.on_enter or data)
     before, owner = (dict(case.data), case.owner) if acting else (case.data, case.owner)
     if acting:
+        case.data.update(data)  # what the trigger brings becomes part of the case
         _run_actions(batch, case, spec, exits, actor, data, t.trigger)
         _run_actions(batch, case, spec, dest_spec.on_enter, actor, data, t.trigger)
     times = (deadline_times(rt.calendar, dest_spec.deadline, batch.now, case.data)
@@ -174,8 +175,6 @@ def transition(
         case.data = before  # the event applies the changes
     if t.rework:
         payload["rework"] = True
-    if data:
-        payload["input"] = data
     batch.cancel(TIMER_KINDS)
     batch.emit(case, spec, t.trigger, actor=actor, dest=t.dest, data=payload, reason=reason)
     batch.timers(entry_timers(rt.calendar, spec, case, times))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from govflow.clock import Clock
@@ -35,7 +35,7 @@ class Runtime:
     def add(self, spec: WorkflowSpec) -> None:
         """Register a workflow version; running cases keep the version they started on."""
         known = self.specs.get(spec.key)
-        if known is not None and known != spec:
+        if known is not None and _content(known) != _content(spec):
             raise WorkflowError(
                 f"workflow {spec.name!r} version {spec.version} is already loaded with other "
                 "content: give the changed workflow a new version number"
@@ -59,3 +59,13 @@ class Runtime:
         if machine is None:
             machine = self.machines[key] = WorkflowMachine(spec)
         return machine
+
+
+def _content(spec: WorkflowSpec) -> WorkflowSpec:
+    """The workflow with each compiled guard replaced by its source text, for comparison."""
+    transitions = tuple(
+        replace(t, guard=None, actions=(*t.actions, f"guard:{t.guard.source}"))
+        if t.guard is not None else t
+        for t in spec.transitions
+    )
+    return replace(spec, transitions=transitions)
