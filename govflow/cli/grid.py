@@ -1,0 +1,244 @@
+"""``govflow grid generate|load|show`` and ``govflow campaign start|status|cancel``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from govflow.store.url import DEFAULT_URL
+
+if TYPE_CHECKING:
+    from govflow.engine.engine import Engine
+    from govflow.grid.tree import Grid
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register the ``grid`` and ``campaign`` command groups."""
+    grid = subparsers.add_parser("grid", help="generate, load or show the grid")
+    sub = grid.add_subparsers(dest="grid_command", metavar="SUBCOMMAND", required=True)
+    gen = sub.add_parser("generate", help="make the Zhongyuan-shaped district (14/157/934)")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--scale", type=int, default=1, help="cells per community × scale")
+    gen.add_argument("--people", choices=("all", "chain", "none"), default="all")
+    gen.add_argument("--out", help="write a .yaml file or a folder of CSV files")
+    gen.add_argument("--save", action="store_true", help="also keep it in the store (--url)")
+    _url(gen)
+    gen.set_defaults(func=run_generate)
+    load = sub.add_parser("load", help="validate a grid file (and keep it in the store)")
+    load.add_argument("path", help="a .yaml file, a nodes .csv or a folder of CSV files")
+    load.add_argument("--people", help="a people file (.csv or .yaml)")
+    load.add_argument("--duty", help="a duty-chain file (.csv or .yaml)")
+    load.add_argument("--check", action="store_true", help="validate only; store nothing")
+    _url(load)
+    load.set_defaults(func=run_load)
+    show = sub.add_parser("show", help="a node and the nodes below it")
+    show.add_argument("node", nargs="?", help="node code (default: the district)")
+    show.add_argument("--grid", help="read the grid from this file instead of the store")
+    show.add_argument("--depth", type=int, default=1, help="tiers below the node to list")
+    _url(show)
+    show.set_defaults(func=run_show)
+
+    campaign = subparsers.add_parser("campaign", help="one-click campaigns over the grid")
+    csub = campaign.add_subparsers(dest="campaign_command", metavar="SUBCOMMAND",
+                                   required=True)
+    start = csub.add_parser("start", help="open a task on every cell under a node")
+    start.add_argument("node")
+    start.add_argument("--name", required=True)
+    start.add_argument("--workflow", default="emergency_task")
+    start.add_argument("--minutes", type=float, help="on-post deadline (default: workflow's)")
+    _engine_args(start)
+    start.set_defaults(func=run_start)
+    status = csub.add_parser("status", help="on-post rate (到岗率) per node")
+    status.add_argument("campaign")
+    status.add_argument("--tier", type=int, default=1, help="deepest tier to list (0–3)")
+    _engine_args(status)
+    status.set_defaults(func=run_status)
+    cancel = csub.add_parser("cancel", help="close a campaign's open tasks with a reason")
+    cancel.add_argument("campaign")
+    cancel.add_argument("--reason", required=True)
+    _engine_args(cancel)
+    cancel.set_defaults(func=run_cancel)
+
+
+def _url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", default=None,
+                        help=f"store URL (default: $GOVFLOW_STORE_URL or {DEFAULT_URL})")
+
+
+def _engine_args(parser: argparse.ArgumentParser) -> None:
+    _url(parser)
+    parser.add_argument("--grid", help="grid file (default: the grid kept in the store)")
+    parser.add_argument("--workflows", default="workflows.yaml", help="the workflows file")
+    parser.add_argument("--actor", default="command-centre", help="who acts (a commander)")
+
+
+def _store_url(args: argparse.Namespace) -> str:
+    return str(args.url or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL)
+
+
+def _grid(args: argparse.Namespace) -> Grid:
+    if getattr(args, "grid", None):
+        from govflow.grid.load import load_grid
+
+        return load_grid(args.grid)
+    from govflow.grid.persist import load_from_store
+    from govflow.store import open_store
+
+    store = open_store(_store_url(args))
+    try:
+        return load_from_store(store)
+    finally:
+        store.close()
+
+
+def _summary(grid: Grid, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in ("district", "streets", "communities", "cells", "households", "people"):
+        table.add_column(column, justify="right")
+    c = grid.counts()
+    table.add_row(grid.root, *(f"{c[k]:,}" for k in ("street", "community", "cell",
+                                                     "households", "people")))
+    Console().print(table)
+
+
+def _save(grid: Grid, args: argparse.Namespace) -> None:
+    from govflow.grid.persist import save_to_store
+    from govflow.store import open_store
+    from govflow.store.url import redact
+
+    url = _store_url(args)
+    store = open_store(url)
+    try:
+        save_to_store(store, grid)
+    finally:
+        store.close()
+    print(f"grid kept in {redact(url)}")
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from govflow.grid.generate import generate_district
+    from govflow.grid.load import write_grid
+
+    grid = generate_district(args.seed, args.scale, people=args.people)
+    _summary(grid, f"generated (seed {args.seed}, scale {args.scale})")
+    if args.out:
+        print(f"written to {write_grid(grid, args.out)}")
+    if args.save:
+        _save(grid, args)
+    return 0
+
+
+def run_load(args: argparse.Namespace) -> int:
+    from govflow.grid.load import load_grid
+
+    grid = load_grid(args.path, people=args.people, duty=args.duty)
+    _summary(grid, f"{args.path}: valid")
+    if not args.check:
+        _save(grid, args)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from govflow.grid.model import TIER_NAMES
+
+    grid = _grid(args)
+    code = args.node or grid.root
+    top = grid.node(code)
+    table = Table(title=f"{top.code} {top.name} ({TIER_NAMES[top.tier]})")
+    for column in ("code", "name", "tier", "cells", "households", "people", "on duty"):
+        table.add_column(column, no_wrap=column in ("code", "name", "on duty"),
+                         justify="right" if column in ("cells", "households", "people")
+                         else "left")
+    arrays = grid.to_arrays()
+    for node in grid.subtree(code):
+        found = grid.node(node)
+        if found.tier - top.tier > args.depth:
+            continue
+        duty = grid.on_duty(node)
+        who = f"{grid.person(duty).name} {duty}" if duty else "—"
+        table.add_row("  " * (found.tier - top.tier) + node, found.name,
+                      TIER_NAMES[found.tier], str(len(grid.cells_under(node))),
+                      f"{int(arrays.households[arrays.index[node]]):,}",
+                      str(len(grid.people_under(node))), who)
+    Console().print(table)
+    return 0
+
+
+def _engine(args: argparse.Namespace, grid: Grid) -> Engine:
+    from govflow.engine.engine import Engine
+    from govflow.grid.routing import grid_actions
+
+    return Engine(args.workflows, store=_store_url(args), grid=grid,
+                  actions=grid_actions(grid))
+
+
+def _actor(args: argparse.Namespace) -> Any:
+    from govflow.engine.records import Actor
+
+    return Actor.of(args.actor, "commander", "cadre")
+
+
+def run_start(args: argparse.Namespace) -> int:
+    from govflow.grid.campaign import start_campaign
+
+    grid = _grid(args)
+    engine = _engine(args, grid)
+    try:
+        deadline = timedelta(minutes=args.minutes) if args.minutes else None
+        campaign = start_campaign(engine, grid, args.node, name=args.name,
+                                  workflow=args.workflow, deadline=deadline,
+                                  actor=_actor(args))
+    finally:
+        engine.close()
+    print(f"campaign {campaign.id} ({campaign.name}): {campaign.tasks} tasks under "
+          f"{campaign.node}, {campaign.alerts} alerts sent, on post by "
+          f"{campaign.due_at.isoformat()}")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from govflow.grid.campaign import campaign_status
+
+    grid = _grid(args)
+    engine = _engine(args, grid)
+    try:
+        status = campaign_status(engine, grid, args.campaign)
+    finally:
+        engine.close()
+    table = Table(title=f"campaign {args.campaign}: 到岗率 (on post by the deadline ÷ required)")
+    for column in ("node", "name", "required", "on post", "late", "open", "cancelled", "rate"):
+        table.add_column(column, no_wrap=column in ("node", "name"),
+                         justify="left" if column in ("node", "name") else "right")
+    for code, row in status.items():
+        if row.tier > args.tier:
+            continue
+        table.add_row("  " * row.tier + code, grid.node(code).name, str(row.required),
+                      str(row.on_post), str(row.late), str(row.open), str(row.cancelled),
+                      f"{row.rate:.1%}")
+    Console().print(table)
+    return 0
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    from govflow.grid.campaign import cancel_campaign
+
+    grid = _grid(args)
+    engine = _engine(args, grid)
+    try:
+        count = cancel_campaign(engine, grid, args.campaign, actor=_actor(args),
+                                reason=args.reason)
+    finally:
+        engine.close()
+    print(f"campaign {args.campaign}: {count} open tasks cancelled ({args.reason})")
+    return 0
