@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govflow.clock import Clock, SimClock, SystemClock
 from govflow.engine import operations as ops
@@ -27,6 +27,9 @@ from govflow.errors import ConflictError, GovflowError
 from govflow.store.base import Store
 from govflow.workflows.spec import WorkflowSet, WorkflowSpec
 from govflow.worktime import WorkCalendar
+
+if TYPE_CHECKING:
+    from govflow.plugins.host import PluginHost
 
 log = logging.getLogger("govflow.engine")
 
@@ -47,9 +50,21 @@ class Engine:
         hooks: EngineHooks | None = None,
         actions: Mapping[str, Action] | None = None,
         functions: Mapping[str, Callable[..., Any]] | None = None,
+        plugins: Iterable[object] | PluginHost | None = None,
+        plugins_dir: str | Path | None = None,
+        entry_points: bool = False,
     ) -> None:
-        all_actions = {**BUILTIN_ACTIONS, **(actions or {})}
-        all_functions = {**BUILTIN_FUNCTIONS, **(functions or {})}
+        """``plugins``, ``plugins_dir`` and ``entry_points`` give the engine its own plugin
+        host (pluggy), whose actions, guard functions, workflow files and hooks it uses;
+        ``actions``/``functions`` given here win over the plugins'."""
+        host = _plugin_host(plugins, plugins_dir, entry_points)
+        #: the engine's plugin host, or None when it runs without plugins
+        self.plugins: PluginHost | None = host
+        all_actions = {**BUILTIN_ACTIONS, **(host.actions if host else {}), **(actions or {})}
+        all_functions = {**BUILTIN_FUNCTIONS, **(host.functions if host else {}),
+                         **(functions or {})}
+        if hooks is None and host is not None:
+            hooks = host
         loaded = _load(workflows, all_actions, all_functions)
         self._rt = Runtime(
             store=_open_store(store),
@@ -62,6 +77,8 @@ class Engine:
         )
         for spec in loaded.workflows.values():
             self._rt.add(spec)
+        for path in host.workflow_files if host else ():
+            self.add_workflows(path)
         self._observed = not isinstance(self._rt.hooks, NoHooks)
         #: timer firings that raised (logged, left unfired, retried by a later tick)
         self.failures: list[tuple[str, BaseException]] = []
@@ -337,6 +354,19 @@ def _load(
     from govflow.workflows import load_workflows
 
     return load_workflows(Path(workflows), actions=set(actions), functions=set(functions))
+
+
+def _plugin_host(
+    plugins: Iterable[object] | PluginHost | None, plugins_dir: str | Path | None,
+    entry_points: bool,
+) -> PluginHost | None:
+    if plugins is None and plugins_dir is None and not entry_points:
+        return None
+    from govflow.plugins.host import PluginHost as Host
+
+    if isinstance(plugins, Host):
+        return plugins
+    return Host(plugins or (), plugins_dir=plugins_dir, entry_points=entry_points)
 
 
 def _open_store(store: Store | str | None) -> Store:
