@@ -54,9 +54,35 @@ def kernel(signature: str) -> Callable[[Callable[..., Any]], Kernel]:
     return wrap
 
 
+class Helper:
+    """A function that kernels call (compiled with its caller; never called from Python)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+
+def helper(fn: Callable[..., Any]) -> Helper:
+    """Mark a module-level function as callable from kernels of the same module."""
+    return Helper(fn)
+
+
+def _bind_helpers(fn: Callable[..., Any], numba: Any) -> None:
+    """Swap the :class:`Helper` globals ``fn`` names for numba functions, depth first."""
+    names = fn.__code__.co_names
+    for name in names:
+        found = fn.__globals__.get(name)
+        if isinstance(found, Helper):
+            _bind_helpers(found.fn, numba)
+            fn.__globals__[name] = numba.njit(cache=True, nogil=True)(found.fn)
+
+
 def _build(fn: Callable[..., Any], signature: str, name: str) -> Any:
     import numba  # imported here on purpose: only commands that run a kernel pay for it
 
+    _bind_helpers(fn, numba)
     dispatcher = numba.njit(cache=True, nogil=True)(fn)
     if _cache_is_warm(dispatcher):
         dispatcher.compile(signature)
