@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from govflow.engine.records import Actor, Case, DeadLetter
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
-from govflow.errors import GovflowError
+from govflow.errors import GovflowError, PluginError
 from govflow.plugins.host import PluginHost
 from govflow.plugins.intake_index import CaseIndex
 from govflow.plugins.rules import NoRuleMatched, Note, OpenCase, Skip, Trigger, apply_rules
@@ -164,6 +164,13 @@ class Intake:
                 raw = next(records)
             except StopIteration:
                 break
+            except Exception as exc:  # the source itself failed: keep what was read so far
+                report.plugin_seconds += clock() - start
+                self._flush(items, report, index)
+                raise PluginError(
+                    f"source {source_name!r} failed while reading after record "
+                    f"{report.read} ({exc!r}); what was read before is committed and the next "
+                    "run resumes from there", plugin=source_name, hook="read") from exc
             report.read += 1
             item = self._take(raw, source.model, rules, actor, index)
             if item.kind == "flush":  # needs a case still pending in this batch
@@ -219,6 +226,7 @@ class Intake:
                 return _Item(raw, "flush")
             raise Rejected("no_case", f"no open case for ref {op.ref!r} of this source")
         if isinstance(op, Trigger):
+            index.touched.add(case_id)
             return _Item(raw, "triggered", FireRequest(
                 case_id, op.trigger, op.actor or actor, dict(op.data) or None, op.reason))
         assert isinstance(op, Note)
@@ -237,6 +245,8 @@ class Intake:
             if index.pending_key(key, at, op.merge_within):
                 return _Item(raw, "flush")
             target = index.merge_target(key, at, op.merge_within)
+            if target is not None and target in index.touched:
+                return _Item(raw, "flush")  # a trigger in this batch may close it first
             if target is not None:
                 return _Item(raw, "merged", NoteRequest(
                     target, "merge", actor, {"ref": ref, "record": raw.id},

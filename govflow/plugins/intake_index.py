@@ -26,6 +26,8 @@ class CaseIndex:
         self.keys: dict[tuple[str, str], tuple[str, datetime]] = {}
         self._held_refs: set[str] = set()
         self._held_keys: dict[tuple[str, str], datetime] = {}
+        #: cases a trigger in the current batch may change (a merge into one waits for it)
+        self.touched: set[str] = set()
 
     @classmethod
     def build(cls, store: Any, source: str) -> CaseIndex:
@@ -65,6 +67,7 @@ class CaseIndex:
         """Take in cases as committed; forget what was held."""
         self._held_refs.clear()
         self._held_keys.clear()
+        self.touched.clear()
         for case in cases:
             if case.source != self.source:
                 continue

@@ -1,0 +1,193 @@
+"""Intake: every record read becomes a case change, a counted skip or a dead letter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import AwareDatetime, BaseModel, Field
+
+from govflow.engine.engine import Engine
+from govflow.engine.records import Actor
+from govflow.errors import PluginError
+from govflow.plugins import ListSource, OpenCase, PluginHost, RawRecord, Trigger, hookimpl
+from govflow.plugins.intake import Intake
+from govflow.plugins.registry import Registry
+from govflow.plugins.testing import PluginHarness
+from govflow.store.base import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / "workflows.yaml"
+CELL = "410102001001001"
+OTHER = "410102001001002"
+T0 = datetime(2026, 9, 29, 2, 0, tzinfo=UTC)
+
+
+class Report(BaseModel):
+    """A test record: a vending report, or a close of an earlier one."""
+
+    id: str
+    cell: str
+    at: AwareDatetime
+    stalls: int = Field(ge=0)
+    note: str = ""
+    closes: str | None = None
+
+
+def report_rule(record: Report) -> OpenCase | Trigger:
+    if record.closes:
+        actor = Actor.of("li", "grid_worker")
+        return Trigger(record.closes, "dismiss", actor=actor)
+    return OpenCase("street_vending", record.cell, "street_vending",
+                    {"location": record.note}, ref=record.id, at=record.at,
+                    merge_within=timedelta(hours=2))
+
+
+class Reports:
+    """A plugin whose source is a list the test fills."""
+
+    govflow_plugin_name = "reports"
+
+    def __init__(self, payloads: list[dict[str, Any]] | None = None) -> None:
+        self.payloads = payloads or []
+
+    @hookimpl
+    def govflow_register_sources(self, registry: Registry) -> None:
+        registry.add_source(ListSource("reports", Report, lambda: self.payloads, id_field="id"))
+
+    @hookimpl
+    def govflow_register_rules(self, registry: Registry) -> None:
+        registry.add_rules("reports", report_rule)
+
+
+def rec(i: int, cell: str = CELL, minutes: int = 0, **extra: Any) -> dict[str, Any]:
+    return {"id": f"r{i}", "cell": cell, "at": (T0 + timedelta(minutes=minutes)).isoformat(),
+            "stalls": 1, **extra}
+
+
+BAD = [
+    {"id": "missing", "cell": CELL, "stalls": 1},                       # no 'at'
+    {"id": "wrong_type", "cell": CELL, "at": "not a time", "stalls": 1},
+    rec(90, cell="999999999999999"),                                     # unknown cell
+    rec(91, stalls="three"),                                             # text in a number
+    rec(92, note="x" * 10_000_000),                                      # a 10 MB field
+    {"id": "nested", "cell": [CELL], "at": T0.isoformat(), "stalls": {"n": 1}},
+]
+
+
+def test_bad_records_become_dead_letters_with_reasons_and_none_is_lost() -> None:
+    """Missing field, wrong type, unknown cell, text in a number, 10 MB: each a dead letter."""
+    good = [rec(i, cell=CELL if i % 2 else OTHER, minutes=200 * i) for i in range(6)]
+    harness = PluginHarness(Reports(good + BAD), workflows=WORKFLOWS,
+                            cells=[CELL, OTHER])
+    report = harness.run("reports", batch=4)
+    letters = {d.record_id: d.reason for d in harness.dead_letters()}
+    assert report.read == len(good) + len(BAD)
+    assert len(harness.cases()) + len(letters) == report.read
+    assert report.opened == len(good) and report.dead == len(BAD)
+    assert "at: Field required" in letters["missing"]
+    assert "at: Input should be a valid datetime" in letters["wrong_type"]
+    assert "unknown cell '999999999999999'" in letters["r90"]
+    assert "stalls: Input should be a valid integer" in letters["r91"]
+    assert "longer than 65536 characters" in letters["r92"]
+    assert len(harness.dead_letters()[0].payload) < 20_000
+    assert report.dead_reasons == {"invalid": 4, "unknown_cell": 1, "oversize": 1}
+
+
+def test_every_record_is_accounted_for_on_every_store(store: Store) -> None:
+    """cases + dead letters == records, on memory, SQLite and PostgreSQL."""
+    good = [rec(i, cell=CELL, minutes=200 * i) for i in range(5)]
+    host = PluginHost([Reports(good + BAD)], entry_points=False)
+    engine = Engine(WORKFLOWS, store=store, clock=None, hooks=host, actions=host.actions,
+                    functions=host.functions)
+    report = Intake(engine, host, cells=[CELL]).run("reports", batch=3)
+    cases = list(store.iter_cases())
+    assert len(cases) + len(store.dead_letters("reports")) == report.read == 11
+    assert store.get_cursor("reports") == str(report.read - 1)
+
+
+def test_a_restart_resumes_after_the_last_committed_record() -> None:
+    """Two runs (the first stopped by limit) take every record exactly once."""
+    records = [rec(i, cell=CELL if i % 2 else OTHER, minutes=300 * i) for i in range(20)]
+    harness = PluginHarness(Reports(records), workflows=WORKFLOWS)
+    first = harness.run("reports", limit=7, batch=3)
+    second = harness.run("reports", batch=3)
+    assert (first.read, second.read) == (7, 13)
+    refs = sorted(c.data["ref"] for c in harness.cases())
+    assert refs == sorted(r["id"] for r in records)
+
+
+class Flaky:
+    """A source that fails after five records on its first read."""
+
+    name = "reports"
+    model = Report
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+        self.failed = False
+
+    def read(self, cursor: str | None) -> Iterator[RawRecord]:
+        start = int(cursor) + 1 if cursor is not None else 0
+        for i in range(start, len(self.records)):
+            if i == 5 and not self.failed:
+                self.failed = True
+                raise OSError("feed went away")
+            yield RawRecord(self.records[i]["id"], str(i), self.records[i])
+
+
+def test_a_failing_source_commits_what_it_read_and_the_next_run_resumes() -> None:
+    """The source's error names it; the records before are kept; none is taken twice."""
+    records = [rec(i, cell=CELL if i % 2 else OTHER, minutes=300 * i) for i in range(10)]
+    harness = PluginHarness(Reports(), workflows=WORKFLOWS)
+    flaky = Flaky(records)
+    with pytest.raises(PluginError, match="source 'reports' failed"):
+        harness.intake.run(flaky, batch=100)
+    assert len(harness.cases()) == 5
+    harness.intake.run(flaky, batch=100)
+    assert sorted(c.data["ref"] for c in harness.cases()) == sorted(r["id"] for r in records)
+
+
+def test_duplicates_within_the_window_merge_into_the_open_case() -> None:
+    """Same category, same cell, within 2 hours: one case with merge notes; later: a new one."""
+    records = [rec(1, minutes=0), rec(2, minutes=30), rec(3, minutes=90),
+               rec(4, cell=OTHER, minutes=40), rec(5, minutes=60 * 5)]
+    harness = PluginHarness(Reports(records), workflows=WORKFLOWS)
+    report = harness.run("reports")
+    assert (report.opened, report.merged) == (3, 2)
+    first = next(c for c in harness.cases() if c.data["ref"] == "r1")
+    assert first.data["merged"] == 2
+    merges = [e for e in harness.engine.history(first.id) if e.trigger == "merge"]
+    assert [e.data["input"]["record"] for e in merges] == ["r2", "r3"]
+
+
+def test_a_report_after_the_case_closed_opens_a_new_case() -> None:
+    """A closed case takes no merges: the next report on the cell opens another."""
+    records = [rec(1, minutes=0), rec(2, minutes=10, closes="r1"), rec(3, minutes=20)]
+    harness = PluginHarness(Reports(records), workflows=WORKFLOWS)
+    report = harness.run("reports")
+    assert (report.opened, report.triggered, report.merged) == (2, 1, 0)
+
+
+def test_a_trigger_the_engine_refuses_becomes_a_dead_letter() -> None:
+    """Dismissing twice: the second is refused by the engine and kept with the reason."""
+    records = [rec(1), rec(2, closes="r1"), rec(3, closes="r1"), rec(4, closes="nobody")]
+    harness = PluginHarness(Reports(records), workflows=WORKFLOWS)
+    report = harness.run("reports")
+    assert (report.opened, report.triggered, report.dead) == (1, 1, 2)
+    reasons = {d.record_id: d.reason for d in harness.dead_letters()}
+    assert "engine refused" in reasons["r3"] and "'dismiss' is not allowed" in reasons["r3"]
+    assert "no open case for ref 'nobody'" in reasons["r4"]
+
+
+def test_the_report_splits_time_between_plugin_code_and_the_engine() -> None:
+    """plugin_seconds and engine_seconds are both measured."""
+    harness = PluginHarness(Reports([rec(i, minutes=300 * i) for i in range(50)]),
+                            workflows=WORKFLOWS)
+    report = harness.run("reports", batch=10)
+    assert report.batches == 5
+    assert report.plugin_seconds > 0 and report.engine_seconds > 0
+    assert 0 < report.plugin_share < 1
