@@ -132,7 +132,7 @@ def test_windows_are_plain_words() -> None:
     assert parse_window("30 min") == timedelta(minutes=30)
     assert parse_window("1.5 hours") == timedelta(hours=1.5)
     assert parse_window("1 day") == timedelta(days=1)
-    with pytest.raises(ValueError, match="write e.g."):
+    with pytest.raises(ValueError, match=r"write e\.g\."):
         parse_window("soon")
 
 
