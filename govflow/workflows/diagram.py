@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from govflow.workflows.spec import StateSpec, WorkflowSpec
 
 _ESCAPES = {"#": "#35;", '"': "#quot;", ":": "#58;", ";": "#59;", "<": "#lt;", ">": "#gt;"}
@@ -56,7 +58,7 @@ def _notes(spec: WorkflowSpec) -> dict[str, list[str]]:
 def to_mermaid(spec: WorkflowSpec) -> str:
     """The workflow as Mermaid text: states, transitions (guards, rework ↺), time-rule notes."""
     title = f"{spec.name} v{spec.version}" + (f" · {spec.title}" if spec.title else "")
-    out = ["---", f"title: {escape(title)}", "---", "stateDiagram-v2"]
+    out = ["---", f"title: {json.dumps(title, ensure_ascii=False)}", "---", "stateDiagram-v2"]
     for name, state in spec.states.items():
         out.append(f'    state "{escape(_state_label(state))}" as {name}')
     out.append(f"    [*] --> {spec.initial}")

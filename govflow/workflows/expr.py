@@ -48,6 +48,10 @@ Env = Mapping[str, Any]
 Fn = Callable[[Env], Any]
 
 
+class _Refused(Exception):
+    """Raised inside a compiled guard; :meth:`CompiledGuard.evaluate` names the guard."""
+
+
 class GuardSyntaxError(ValueError):
     """A guard text that does not parse or uses something outside the language."""
 
@@ -76,8 +80,8 @@ class CompiledGuard:
         """Evaluate over ``env``; runtime type errors raise GuardError naming the guard."""
         try:
             return self._fn(env)
-        except GuardError:
-            raise
+        except _Refused as exc:
+            raise GuardError(f"guard {self.source!r} failed: {exc}") from None
         except (TypeError, ValueError, ZeroDivisionError, OverflowError, KeyError) as exc:
             raise GuardError(
                 f"guard {self.source!r} failed: {type(exc).__name__}: {exc}"
@@ -109,8 +113,9 @@ def compile_guard(
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
+        where = f" at column {exc.offset}" if exc.offset else ""
         raise GuardSyntaxError(
-            f"guard does not parse: {exc.msg} at column {exc.offset}; "
+            f"guard does not parse: {exc.msg}{where}; "
             "write a Python-style expression such as data.severity >= 2 and category == 'x'",
             column=exc.offset,
         ) from None
@@ -145,9 +150,10 @@ _CONSTANT_TYPES = (str, int, float, bool, type(None))
 
 
 def _number(value: Any, what: str) -> Any:
-    if isinstance(value, int | float):
+    # type() rather than isinstance(): never read an attribute (not even __class__) of a value
+    if issubclass(type(value), int | float):
         return value
-    raise GuardError(f"{what} needs numbers, got {type(value).__name__} {value!r}")
+    raise _Refused(f"{what} needs numbers, got {type(value).__name__} {value!r}")
 
 
 def _compare(op: type[ast.cmpop], left: Any, right: Any) -> bool:
@@ -167,11 +173,12 @@ def _lookup(value: Any, key: Any) -> Any:
     """Field lookup that yields None for what is missing (records may lack any field)."""
     if value is None:
         return None
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if issubclass(kind, Mapping):
         return value.get(key)
-    if isinstance(value, list | tuple) and isinstance(key, int) and not isinstance(key, bool):
+    if issubclass(kind, list | tuple) and type(key) is int:
         return value[key] if -len(value) <= key < len(value) else None
-    raise GuardError(f"cannot look up {key!r} in {type(value).__name__} {value!r}")
+    raise _Refused(f"cannot look up {key!r} in {type(value).__name__} {value!r}")
 
 
 class _Builder:
@@ -368,7 +375,7 @@ class _Builder:
         def call(env: Env) -> Any:
             fn = env.get(name, fallback)
             if not callable(fn):
-                raise GuardError(f"guard function {name!r} is not registered with the engine")
+                raise _Refused(f"guard function {name!r} is not registered with the engine")
             return fn(*(arg(env) for arg in args))
 
         return call

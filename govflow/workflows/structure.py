@@ -90,9 +90,13 @@ def _salvage_workflow(raw: dict[str, Any]) -> tuple[WorkflowModel | None, bool]:
             keep = {k: v for k, v in old.items() if k in ("final", "initial") and v in _BOOLS}
             if loc[-1] == "[key]":
                 del states[loc[1]]
+                partial = True
+            elif isinstance(old, dict):  # keeps its place in the graph; loses the bad part
+                states[loc[1]] = keep
+                partial = partial or (len(loc) > 2 and loc[2] in ("final", "initial"))
             else:
-                states[loc[1]] = keep if isinstance(old, dict) else {}
-            partial = True
+                states[loc[1]] = {}
+                partial = True
         elif head == "transitions" and len(loc) >= 2 and isinstance(loc[1], int):
             drop.add(loc[1])
             partial = True

@@ -143,14 +143,15 @@ class WorkflowChecker:
             return
         if not marked:
             self.add(
-                ("initial",),
+                ("states",),
                 "no initial state; add initial: <state> to the workflow "
                 "(or initial: true on one state)",
             )
             return
         if len(marked) > 1:
             self.add(
-                ("initial",) if named else ("states", marked[1], "initial"),
+                ("states", marked[1], "initial") if self.wf.states[marked[1]].initial
+                else ("initial",),
                 f"several initial states ({', '.join(marked)}); keep exactly one",
             )
         self.out.initial = marked[0]

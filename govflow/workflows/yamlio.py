@@ -92,22 +92,26 @@ def load_yaml(text: str) -> YamlDocument:
 def _build(loader: WorkflowYamlLoader, node: yaml.Node, path: Path, doc: YamlDocument) -> Any:
     doc.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+        written = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+        loader.flatten_mapping(node)  # merged keys come first; written ones override them
         out: dict[Any, Any] = {}
+        explicit: set[Any] = set()
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 key = str(key)
             child = (*path, key if isinstance(key, str | int) else str(key))
-            if key in out:
-                doc.problems.append(
-                    (
-                        key_node.start_mark.line + 1,
-                        child,
-                        f"key {key!r} is written twice; keep one "
-                        "(YAML would silently use the last)",
+            if id(key_node) in written:
+                if key in explicit:
+                    doc.problems.append(
+                        (
+                            key_node.start_mark.line + 1,
+                            child,
+                            f"key {key!r} is written twice; keep one "
+                            "(YAML would silently use the last)",
+                        )
                     )
-                )
+                explicit.add(key)
             doc.lines[child] = key_node.start_mark.line + 1
             out[key] = _build(loader, value_node, child, doc)
         return out
