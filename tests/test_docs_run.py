@@ -1,5 +1,6 @@
-"""Docs that run: every ```python block in README.md and docs/*.md is executed, and every
-```yaml block that defines workflows loads without problems."""
+"""Docs that run: the ```python blocks of README.md and of each docs/*.md page run, in order,
+as one script per page (later blocks continue from earlier ones, as a reader would), and
+every ```yaml block that defines workflows loads without problems."""
 
 from __future__ import annotations
 
@@ -29,21 +30,27 @@ def _blocks(language: str) -> list[tuple[str, str]]:
     return found
 
 
-@pytest.mark.parametrize(("where", "code"), _blocks("python"), ids=lambda v: str(v)[:40])
-def test_python_block_runs(where: str, code: str, tmp_path: Path) -> None:
-    """The block runs as a script from the repository root and exits 0."""
-    script = tmp_path / "block.py"
-    script.write_text(code, encoding="utf-8")
-    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, f"{where} failed:\n{done.stdout}\n{done.stderr}"
+def _pages_with_python() -> list[str]:
+    return sorted({where.split(":")[0] for where, _ in _blocks("python")})
+
+
+@pytest.mark.parametrize("page", _pages_with_python())
+def test_python_blocks_run(page: str, tmp_path: Path) -> None:
+    """The page's python blocks, joined in order, run from the repository root and exit 0."""
+    blocks = [(where, code) for where, code in _blocks("python") if where.startswith(page + ":")]
+    script = "".join(f"# --- {where}\n{code}\n" for where, code in blocks)
+    path = tmp_path / "page.py"
+    path.write_text(script, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, f"{page} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
 
 @pytest.mark.parametrize(("where", "text"), _blocks("yaml"), ids=lambda v: str(v)[:40])
 def test_workflow_yaml_block_loads(where: str, text: str) -> None:
     """A YAML block that defines workflows is a valid workflows file."""
     parsed = yaml.safe_load(text)
-    if not isinstance(parsed, dict) or "workflows" not in parsed:
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("workflows"), dict):
         pytest.skip(f"{where} is not a workflows file")
     loaded = load_workflows(text, filename=where)
     assert loaded.workflows
