@@ -56,12 +56,12 @@ class ListSource:
         self.name = name
         self.model = model
         self._make = make
-        self._id_field = id_field
+        self.id_field = id_field
 
     def read(self, cursor: str | None) -> Iterator[RawRecord]:
         start = int(cursor) + 1 if cursor is not None else 0
         for index, payload in enumerate(self._make()):
             if index < start:
                 continue
-            rid = str(payload.get(self._id_field, index)) if self._id_field else str(index)
+            rid = str(payload.get(self.id_field, index)) if self.id_field else str(index)
             yield RawRecord(id=rid, cursor=str(index), payload=payload)

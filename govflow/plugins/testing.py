@@ -85,6 +85,7 @@ class PluginHarness:
         given = list(payloads)
         start = self._fed.get(source, 0)
         self._fed[source] = start + len(given)
+        id_field = id_field or getattr(registered, "id_field", None)
         feed = _Feed(source, registered.model, given, start, id_field)
         return self.intake.run(feed, batch=batch)
 

@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from govflow.engine.records import Case
+from govflow.engine.records import Case, Event
 from govflow.plugins import ListSource, hookimpl
 from govflow.plugins.registry import Registry
 from govflow.plugins.samples import district
@@ -50,7 +50,7 @@ class UrbanManagement:
         self.sample_size = sample_size
         self.threshold = threshold
         self.start = start
-        #: case id → merged count seen at its last revisit
+        #: street-vending case id → merged count when cleared / at its last revisit
         self._merged_seen: dict[str, int] = {}
 
     @cached_property
@@ -95,14 +95,20 @@ class UrbanManagement:
         registry.add_rules("la311", la311_rule(self.la_cell))
 
     @hookimpl
+    def govflow_case_transitioned(self, case: Case, event: Event) -> None:
+        """Remember how many reports a vending case had merged when it was cleared."""
+        if case.workflow == "street_vending" and event.dest == "cleared":
+            self._merged_seen[case.id] = int(case.data.get("merged") or 0)
+
+    @hookimpl
     def govflow_revisit_outcome(self, case: Case) -> bool | None:
-        """Street vending: a report merged since the last revisit is a rebound."""
-        if case.workflow != "street_vending":
+        """Street vending: a report merged since clearing (or the last revisit) is a rebound."""
+        if case.workflow != "street_vending" or case.id not in self._merged_seen:
             return None
         merged = int(case.data.get("merged") or 0)
-        seen = self._merged_seen.get(case.id, merged if case.revisits == 0 else 0)
+        rebound = merged > self._merged_seen[case.id]
         self._merged_seen[case.id] = merged
-        return merged > seen
+        return rebound
 
 
 def make_plugin() -> UrbanManagement:

@@ -79,10 +79,10 @@ class La311Request(_Record):
     CreatedDate: AwareDatetime
     RequestType: str = Field(min_length=1, max_length=64)
     Status: str = Field(max_length=32)
-    RequestSource: str = Field("", max_length=64)
-    Owner: str = Field("", max_length=32)
-    Address: str = Field("", max_length=200)
-    NCName: str = Field("", max_length=100)
+    RequestSource: str | None = Field(None, max_length=64)
+    Owner: str | None = Field(None, max_length=32)
+    Address: str | None = Field(None, max_length=200)
+    NCName: str | None = Field(None, max_length=100)
     Latitude: float = Field(ge=-90, le=90)
     Longitude: float = Field(ge=-180, le=180)
 

@@ -91,7 +91,7 @@ def la311_rule(cell_of: CellOf) -> Callable[[La311Request], OpenCase]:
         category, window = LA_CATEGORIES.get(record.RequestType, ("other", None))
         cell = cell_of(record.Longitude, record.Latitude) or ""
         return OpenCase("standard_case", cell, category, {
-            "description": f"{record.RequestType}: {record.Address}",
+            "description": f"{record.RequestType}: {record.Address or record.NCName or ''}",
             "la_status": record.Status, "channel": record.RequestSource,
         }, ref=record.SRNumber, at=record.CreatedDate, merge_within=window)
 
