@@ -1,0 +1,204 @@
+"""Replay records through a workflow on a simulated clock, at the records' own times.
+
+Each record opens a case at its creation time; its moves (close, cancel, notes) are applied
+at their recorded times; between them the clock steps timer by timer, so the workflow's
+warnings, breaches and escalations happen when the department's file says. Everything at one
+moment is applied in one commit (``apply_batch``); a move the workflow refuses becomes a
+dead letter with the engine's reason, and is counted.
+"""
+
+from __future__ import annotations
+
+import time as wallclock
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from govflow.clock import SimClock
+from govflow.engine.engine import Engine
+from govflow.engine.records import Actor, Case, DeadLetter
+from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
+from govflow.errors import GovflowError
+from govflow.replay.hierarchy import ReplayHierarchy
+from govflow.replay.outcome import CaseOutcome, outcomes_of
+from govflow.replay.progress import Ticker
+from govflow.replay.records import Move, ReadResult, ReplayRecord
+from govflow.store.base import Store
+from govflow.workflows.spec import WorkflowSet
+from govflow.worktime import WorkCalendar
+
+#: who files the replayed requests (a role of the replay workflows)
+RESIDENT = Actor.of("resident", "resident")
+_EPS = timedelta(microseconds=1)
+
+
+@dataclass(slots=True)
+class ReplayResult:
+    """What a replay did: the cases per record, refused moves, timing, and each outcome."""
+
+    source: str
+    workflow: str
+    limit: str
+    read: ReadResult
+    case_ids: dict[str, str] = field(default_factory=dict)
+    refused: Counter[str] = field(default_factory=Counter)
+    outcomes: list[CaseOutcome] = field(default_factory=list)
+    started: datetime | None = None
+    until: datetime | None = None
+    seconds: float = 0.0
+
+    @property
+    def records_per_second(self) -> float:
+        return len(self.read.records) / self.seconds if self.seconds > 0 else 0.0
+
+
+def replay_engine(
+    workflows: WorkflowSet | str | Path, read: ReadResult, *, store: Store | str | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Engine:
+    """An engine for a replay: a SimClock at the first record, the records' area tree."""
+    start = min((r.created for r in read.records), default=None)
+    if start is None:
+        from datetime import UTC
+
+        start = datetime(2000, 1, 1, tzinfo=UTC)
+    grid = ReplayHierarchy.from_records(read.source, read.records)
+    return Engine(workflows, store=store, clock=SimClock(start), calendar=calendar, grid=grid)
+
+
+def replay(
+    read: ReadResult, *, workflow: str, engine: Engine | None = None,
+    workflows: WorkflowSet | str | Path | None = None, store: Store | str | None = None,
+    calendar: WorkCalendar | None = None, until: datetime | None = None, progress: bool = False,
+    opener: Actor = RESIDENT,
+) -> ReplayResult:
+    """Replay ``read.records`` through ``workflow``; bad rows are written as dead letters.
+
+    Give an ``engine`` on a SimClock not later than the first record, or ``workflows`` (and
+    optionally ``store``, ``calendar``) to have one built. The clock ends at ``until``
+    (default: the last recorded time), so cases still open by then have had their warnings.
+    """
+    if engine is None:
+        if workflows is None:
+            raise TypeError("replay needs an engine or a workflows file")
+        engine = replay_engine(workflows, read, store=store, calendar=calendar)
+    clock = engine.clock
+    if not isinstance(clock, SimClock):
+        raise TypeError("replay needs an engine on a SimClock (records set the time)")
+    spec = engine.workflow(workflow)
+    deadline = spec.states[spec.initial].deadline
+    result = ReplayResult(read.source, workflow, str(deadline.limit) if deadline else "", read)
+    items = _timeline(read.records)
+    if items and items[0][0] < clock.now():
+        raise GovflowError(
+            f"the engine's clock ({clock.now().isoformat()}) is after the first record "
+            f"({items[0][0].isoformat()}); start the SimClock at or before it")
+    began = wallclock.perf_counter()
+    result.started = clock.now()
+    _write_bad_rows(engine, read)
+    runner = _Runner(engine, workflow, read.source, opener, result)
+    with Ticker(len(items), enabled=progress, label=f"replay {read.source}") as ticker:
+        for moment, group in groupby(items, key=lambda item: item[0]):
+            batch = list(group)
+            runner.step(moment, [(rec, move) for _, _, _, _, rec, move in batch])
+            ticker.advance(len(batch), moment)
+        end = until or (items[-1][0] if items else clock.now())
+        if end > clock.now():
+            engine.run_until(end)
+    result.until = clock.now()
+    result.seconds = wallclock.perf_counter() - began
+    result.outcomes = outcomes_of(engine, read.records, result.case_ids)
+    return result
+
+
+Item = tuple[datetime, int, int, int, ReplayRecord, Move | None]
+
+
+def _timeline(records: Sequence[ReplayRecord]) -> list[Item]:
+    """Opens and moves in time order; at one moment opens come first, a record's moves in
+    their order."""
+    items: list[Item] = []
+    for rec in records:
+        items.append((rec.created, 0, rec.row, 0, rec, None))
+        items.extend((m.at, 1, rec.row, i, rec, m) for i, m in enumerate(rec.moves, start=1))
+    items.sort(key=lambda item: item[:4])
+    return items
+
+
+class _Runner:
+    """Applies one moment's opens and moves."""
+
+    def __init__(
+        self, engine: Engine, workflow: str, source: str, opener: Actor, result: ReplayResult
+    ) -> None:
+        self.engine = engine
+        self.workflow = workflow
+        self.source = source
+        self.opener = opener
+        self.result = result
+        self.actors: dict[str, Actor] = {}
+        self.failed: dict[int, tuple[ReplayRecord, Move]] = {}
+
+    def step(self, moment: datetime, batch: list[tuple[ReplayRecord, Move | None]]) -> None:
+        engine, clock = self.engine, self.engine.clock
+        assert isinstance(clock, SimClock)
+        if moment > clock.now():
+            engine.run_until(moment - _EPS)  # timers due before the moment; at it, records win
+            clock.set(moment)
+        opens = [rec for rec, move in batch if move is None]
+        if opens:
+            cases = engine.apply_batch([self.open_request(rec, moment) for rec in opens])
+            for rec, case in zip(opens, cases, strict=True):
+                assert isinstance(case, Case)
+                self.result.case_ids[rec.id] = case.id
+        moves = [(rec, move) for rec, move in batch if move is not None]
+        if moves:
+            requests: list[Request] = []
+            self.failed = {}
+            for rec, move in moves:
+                request = self.move_request(rec, move)
+                self.failed[id(request)] = (rec, move)
+                requests.append(request)
+            engine.apply_batch(requests, on_error=self.refuse)
+
+    def open_request(self, rec: ReplayRecord, moment: datetime) -> OpenRequest:
+        data: dict[str, Any] = {"record": rec.id}
+        for key in ("district", "agency"):
+            if getattr(rec, key):
+                data[key] = getattr(rec, key)
+        if rec.lat is not None and rec.lon is not None:
+            data["lat"], data["lon"] = rec.lat, rec.lon
+        return OpenRequest(self.workflow, rec.area, rec.category, data, self.source, None,
+                           moment, self.opener)
+
+    def move_request(self, rec: ReplayRecord, move: Move) -> Request:
+        case_id = self.result.case_ids[rec.id]
+        actor = self.actors.get(rec.agency)
+        if actor is None:
+            actor = self.actors[rec.agency] = Actor.of(rec.agency or "agency", "agency")
+        if move.note:
+            return NoteRequest(case_id, move.trigger, actor, dict(move.data) or None)
+        return FireRequest(case_id, move.trigger, actor, dict(move.data) or None)
+
+    def refuse(self, request: Request, exc: GovflowError) -> DeadLetter:
+        rec, move = self.failed[id(request)]
+        reason = f"{move.trigger} refused ({type(exc).__name__})"
+        self.result.refused[reason] += 1
+        return DeadLetter(f"{self.source}:{rec.id}:{move.trigger}", self.source, rec.id,
+                          f"{reason}: {exc}", repr(move), self.engine.clock.now())
+
+
+def _write_bad_rows(engine: Engine, read: ReadResult) -> None:
+    """Every refused row is kept as a dead letter with its reason."""
+    if not read.bad:
+        return
+    now = engine.clock.now()
+    engine.store.add_dead_letters([
+        DeadLetter(f"{read.source}:row{bad.row}", read.source, bad.record_id,
+                   f"{bad.reason}: {bad.detail}", f"row {bad.row}", now)
+        for bad in read.bad
+    ])
