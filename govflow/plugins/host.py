@@ -170,7 +170,7 @@ class PluginHost:
     @property
     def plugin_names(self) -> list[str]:
         """Names of the registered plugins."""
-        return [name for name, _ in self.pm.list_name_plugin()]
+        return [name for name, plugin in self.pm.list_name_plugin() if plugin is not None]
 
     # -- the isolated call loop ----------------------------------------------------------
 
