@@ -173,3 +173,23 @@ def test_scaled_grid_has_100x_cells() -> None:
     big = generate_district(scale=100, people="none")
     counts = big.counts()
     assert (counts["street"], counts["community"], counts["cell"]) == (14, 157, 93_400)
+
+
+def test_locate_many_matches_locate(grid: Grid) -> None:
+    """The vectorised locate gives what locate gives, point by point."""
+    from govflow.grid.locate import Locator
+
+    locator = Locator(grid.nodes())
+    lon = np.linspace(113.54, 113.69, 40)
+    lat = np.linspace(34.70, 34.81, 40)
+    assert locator.locate_many(lon, lat) == [grid.locate(x, y) for x, y in
+                                             zip(lon.tolist(), lat.tolist(), strict=True)]
+
+
+def test_public_names_are_exported() -> None:
+    """Every name in govflow.grid.__all__ resolves (lazy ones included), sorted."""
+    import govflow.grid as package
+
+    assert package.__all__ == sorted(package.__all__)
+    for name in package.__all__:
+        assert getattr(package, name) is not None
