@@ -154,3 +154,39 @@ def test_grid_round_trips_through_a_store(grid: Grid, store: Store) -> None:
         (p.id, p.home, p.identities) for p in grid.people()]
     assert sorted(loaded.duties, key=str) == sorted(grid.duties, key=str)
     assert loaded.on_duty("410102001001001") == grid.on_duty("410102001001001")
+
+
+NATIVE = """\
+roles: [grid_worker, cadre, commander]
+workflows:
+  drill:
+    version: 1
+    initial: assigned
+    states:
+      assigned:
+        on_enter: [warn_tiers]
+        deadline: {limit: 1 hours}
+      on_post: {final: true}
+      cancelled: {final: true}
+    transitions:
+      - {trigger: check_in, from: assigned, to: on_post, roles: [grid_worker, cadre]}
+      - {trigger: cancel, from: assigned, to: cancelled, roles: [commander]}
+"""
+
+
+def test_alerts_ride_on_the_tasks_when_the_workflow_asks(
+    grid: Grid, clock: SimClock, tmp_path: Path
+) -> None:
+    """With warn_tiers on the initial state, each node's alert is written by the task that
+    carries it, in the tasks' own transactions: one per node, none twice."""
+    path = tmp_path / "drill.yaml"
+    path.write_text(NATIVE, encoding="utf-8")
+    engine = Engine(path, store=MemoryStore(), clock=clock, grid=grid,
+                    actions=grid_actions(grid))
+    street = "410102006"
+    campaign = start_campaign(engine, grid, street, name="演练", workflow="drill",
+                              actor=COMMANDER)
+    alerts = [m for m in engine.store.pending_messages(10_000) if m.kind == "campaign_alert"]
+    assert campaign.alerts == len(alerts) == len(grid.subtree(street))
+    assert sorted(m.payload["node"] for m in alerts) == grid.subtree(street)
+    assert all(engine.case(m.case_id).rev == 1 for m in alerts)
