@@ -94,15 +94,21 @@ def _clip(value: Any) -> Any:
 
 
 def _oversize(value: Any, limit: int, path: str = "") -> str | None:
-    """The path of the first string longer than ``limit``, or None."""
-    if isinstance(value, str):
-        return path or "<record>" if len(value) > limit else None
+    """The path of the first string longer than ``limit``, or None (flat records: one pass)."""
     if isinstance(value, Mapping):
         for k, v in value.items():
-            found = _oversize(v, limit, f"{path}.{k}" if path else str(k))
-            if found:
-                return found
-    elif isinstance(value, list | tuple):
+            kind = type(v)
+            if kind is str:
+                if len(v) > limit:
+                    return f"{path}.{k}" if path else str(k)
+            elif kind is not int and kind is not float and v is not None and kind is not bool:
+                found = _oversize(v, limit, f"{path}.{k}" if path else str(k))
+                if found:
+                    return found
+        return None
+    if isinstance(value, str):
+        return path or "<record>" if len(value) > limit else None
+    if isinstance(value, list | tuple):
         for i, v in enumerate(value):
             found = _oversize(v, limit, f"{path}[{i}]")
             if found:
