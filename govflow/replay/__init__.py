@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from govflow.replay.errors import MappingError, ReplayError
 from govflow.replay.files import replay_file
-from govflow.replay.mapping import MappingError, ReplayMapping, load_mapping, parse_mapping
+from govflow.replay.mapping import ReplayMapping, load_mapping, parse_mapping
 from govflow.replay.readers import read_csv, read_open311, read_records
 from govflow.replay.records import BadRow, Move, ReadResult, ReplayRecord
 from govflow.replay.report import build_report, figures, render
@@ -14,6 +15,7 @@ __all__ = [
     "MappingError",
     "Move",
     "ReadResult",
+    "ReplayError",
     "ReplayMapping",
     "ReplayRecord",
     "ReplayResult",

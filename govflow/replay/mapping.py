@@ -12,19 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from govflow.errors import GovflowError, Problem
+from govflow.errors import Problem
+from govflow.replay.errors import MappingError
 from govflow.workflows.schema import CalendarModel
 from govflow.workflows.yamlio import load_yaml
-
-
-class MappingError(GovflowError):
-    """A mapping file is wrong; ``problems`` lists every problem with its file and line."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = tuple(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        count = len(self.problems)
-        super().__init__(f"mapping file has {count} problem{'s' if count != 1 else ''}:\n{lines}")
 
 
 def _zone(name: str) -> str:

@@ -15,8 +15,9 @@ from typing import Any
 
 from govflow.errors import Problem
 from govflow.replay import records as why
+from govflow.replay.errors import MappingError, ReplayError
 from govflow.replay.formats import TimeParser, field_at, number, text_of
-from govflow.replay.mapping import MappingError, ReplayMapping
+from govflow.replay.mapping import ReplayMapping
 from govflow.replay.records import BadRow, Move, ReadResult, ReplayRecord
 
 Get = Callable[[str], Any]
@@ -40,17 +41,25 @@ def read_records(path: str | Path, mapping: ReplayMapping) -> ReadResult:
 def read_csv(path: str | Path, mapping: ReplayMapping) -> ReadResult:
     """One record per CSV row; the header names the columns the mapping uses."""
     builder = _Builder(mapping)
-    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        _check_columns(path, mapping, reader.fieldnames or [])
-        for n, row in enumerate(reader, start=1):
-            builder.add(n, row.get, lambda get, created: _csv_moves(mapping, get, created))
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            _check_columns(path, mapping, reader.fieldnames or [])
+            for n, row in enumerate(reader, start=1):
+                builder.add(n, row.get, lambda get, created: _csv_moves(mapping, get, created))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ReplayError(f"cannot read {Path(path).name} as CSV: {exc}; check the path and "
+                          "that the file is UTF-8 CSV with a header row") from exc
     return builder.result
 
 
 def read_open311(path: str | Path, mapping: ReplayMapping) -> ReadResult:
     """GeoReport v2 ``requests.json``: a list, or an object holding ``requests``."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ReplayError(f"cannot read {Path(path).name} as Open311 JSON: {exc}; check the "
+                          "path and that it is a GeoReport v2 requests.json") from exc
     if isinstance(data, dict):
         data = data.get("requests", data.get("service_requests", []))
     builder = _Builder(mapping)

@@ -72,17 +72,20 @@ def render(report: dict[str, Any], *, rows: int = 20) -> Any:
 
     table = Table(title=f"replay of {report['source']} through {report['workflow']} "
                   f"(limit {report['limit']})")
-    for name in ("area", "cases", "closed", "median handling", "within limit", "yellow",
-                 "red", "escalated"):
-        table.add_column(name, justify="left" if name == "area" else "right")
+    table.add_column("area", no_wrap=True, overflow="ellipsis", max_width=28)
+    for name in ("cases", "closed", "median", "on time", "yellow", "red", "up"):
+        table.add_column(name, justify="right", no_wrap=True)
     areas = sorted(report["areas"].items(), key=lambda kv: (-kv[1]["cases"], kv[0]))
     for area, f in areas[:rows]:
         table.add_row(area, *_cells(f))
     if len(areas) > rows:
         table.add_row(f"… {len(areas) - rows} more areas", *[""] * 7)
     table.add_row("all", *_cells(report["totals"]), style="bold")
+    notes = ("median: handling time of closed cases; on time: closed within the limit "
+             "÷ closed; up: escalated")
     bad = ", ".join(f"{reason}: {n}" for reason, n in report["bad"].items()) or "none"
     lines = [
+        notes,
         f"rows read {report['rows']}: {report['good']} replayed, {report['bad_rows']} bad "
         f"({bad})",
         "top areas by red: " + (", ".join(f"{a} ({n})" for a, n in report["top_red"][:5])

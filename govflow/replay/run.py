@@ -23,6 +23,7 @@ from govflow.engine.engine import Engine
 from govflow.engine.records import Actor, Case, DeadLetter
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
 from govflow.errors import GovflowError
+from govflow.replay.errors import ReplayError
 from govflow.replay.hierarchy import ReplayHierarchy
 from govflow.replay.outcome import CaseOutcome, outcomes_of
 from govflow.replay.progress import Ticker
@@ -84,17 +85,17 @@ def replay(
     """
     if engine is None:
         if workflows is None:
-            raise TypeError("replay needs an engine or a workflows file")
+            raise ReplayError("replay needs an engine or a workflows file")
         engine = replay_engine(workflows, read, store=store, calendar=calendar)
     clock = engine.clock
     if not isinstance(clock, SimClock):
-        raise TypeError("replay needs an engine on a SimClock (records set the time)")
+        raise ReplayError("replay needs an engine on a SimClock (the records set the time)")
     spec = engine.workflow(workflow)
     deadline = spec.states[spec.initial].deadline
     result = ReplayResult(read.source, workflow, str(deadline.limit) if deadline else "", read)
     items = _timeline(read.records)
     if items and items[0][0] < clock.now():
-        raise GovflowError(
+        raise ReplayError(
             f"the engine's clock ({clock.now().isoformat()}) is after the first record "
             f"({items[0][0].isoformat()}); start the SimClock at or before it")
     began = wallclock.perf_counter()

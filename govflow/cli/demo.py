@@ -1,0 +1,39 @@
+"""``govflow replay`` (what-if on real history); ``govflow demo`` joins this module later."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register the ``replay`` command."""
+    add_replay(subparsers)
+
+
+def add_replay(subparsers: Any) -> None:
+    """``govflow replay FILE --mapping MAPPING``: replay real records on a simulated clock."""
+    p = subparsers.add_parser(
+        "replay", help="replay real case records through a workflow on a simulated clock",
+        description="Each record opens a case at its creation time and closes at its recorded "
+        "time while the workflow's deadlines warn and escalate; prints per-area figures.",
+    )
+    p.add_argument("file", help="the records: a 311-style CSV or Open311 GeoReport v2 JSON")
+    p.add_argument("--mapping", required=True,
+                   help="the column mapping (e.g. replay/la311.yaml)")
+    p.add_argument("--workflows", help="workflows file (default: the one the mapping names)")
+    p.add_argument("--workflow", help="workflow to run (default: the mapping's)")
+    p.add_argument("--store", help="store URL to keep the cases (default: in memory)")
+    p.add_argument("--until", help="end of the simulated run, ISO with offset "
+                   "(default: the last recorded time)")
+    p.add_argument("--json", metavar="OUT", help="also write the report as JSON ('-': stdout)")
+    p.add_argument("--rows", type=int, default=20, help="areas shown in the table")
+    p.add_argument("--top", type=int, default=10, help="areas listed by red")
+    p.add_argument("--quiet", action="store_true", help="no table, no progress bar")
+    p.set_defaults(func=_run_replay)
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    from govflow.replay.command import run
+
+    return run(args)

@@ -1,0 +1,45 @@
+"""``govflow replay`` on the Los Angeles file: the JSON report matches pandas' figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from govflow.cli import main
+from tests.test_replay_data import DATA, LA, REPLAY, _us_frame, check, truth, us_workday
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not present")
+def test_cli_replay_la311_json_matches_pandas(tmp_path: Path) -> None:
+    """The command writes a report whose per-area figures, bad rows and top-red list equal
+    the ones computed from the raw CSV with pandas."""
+    out = tmp_path / "la.json"
+    code = main(["replay", str(LA), "--mapping", str(REPLAY / "la311.yaml"), "--json",
+                 str(out), "--quiet"])
+    assert code == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    frame = _us_frame(LA, "CreatedDate", "ClosedDate", "NCName", "America/Los_Angeles")
+    bad = frame["closed"] < frame["created"]
+    cal = yaml.safe_load((REPLAY / "workflows.yaml").read_text(encoding="utf-8"))["calendar"]
+    expected = truth(frame[~bad], limit_hours=5 * 9, yellow_at=0.7, zone=cal["timezone"],
+                     periods=cal["periods"], is_workday=us_workday(cal["holidays"]))
+    assert (report["rows"], report["good"], report["bad"]) == (
+        9999, 9987, {"closed before opened": int(bad.sum())})
+    check(report, expected)
+    assert report["records_per_second"] > 0
+
+
+def test_cli_replay_names_a_bad_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A mapping with a wrong key fails with exit 1 and names the file, line and field."""
+    data = tmp_path / "r.csv"
+    data.write_text("id,opened\n1,2020-01-01T10:00:00\n", encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("source: t\ntimezone: UTC\nid: id\ncreated: {column: opened}\n"
+                       "area: id\nareas: nope\n", encoding="utf-8")
+    assert main(["replay", str(data), "--mapping", str(mapping), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "m.yaml:6 areas" in err
