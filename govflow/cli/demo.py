@@ -1,4 +1,5 @@
-"""``govflow replay`` (what-if on real history); ``govflow demo`` joins this module later."""
+"""``govflow demo`` (thirty simulated days of the district) and ``govflow replay`` (what-if on
+real history)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,35 @@ from typing import Any
 
 
 def add_commands(subparsers: Any) -> None:
-    """Register the ``replay`` command."""
+    """Register the ``demo`` and ``replay`` commands."""
+    add_demo(subparsers)
     add_replay(subparsers)
+
+
+def add_demo(subparsers: Any) -> None:
+    """``govflow demo``: build the district, run simulated days, show the cockpit."""
+    p = subparsers.add_parser(
+        "demo", help="simulate 30 days of the Zhongyuan-shaped district and show the cockpit",
+        description="Builds the district (14 streets, 157 communities, 934 cells) with its "
+        "people in a store, loads workflows.yaml and the plugins in plugins/, runs simulated "
+        "days (records, a workforce, deadlines, an emergency campaign on day 10) and ends "
+        "with the cockpit per tier and an HTML page.",
+    )
+    p.add_argument("--days", type=int, default=30, help="simulated days (default 30)")
+    p.add_argument("--seed", type=int, default=0, help="seed of everything that happens")
+    p.add_argument("--url", help="store URL (default: sqlite:///OUT/govflow.db); "
+                   "postgresql+psycopg://... works the same")
+    p.add_argument("--out", default="govflow-demo", help="output folder (default ./govflow-demo)")
+    p.add_argument("--workflows", help="workflows file (default: ./workflows.yaml)")
+    p.add_argument("--plugins-dir", help="plugins folder (default: ./plugins)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from govflow.demo.run import main
+
+    return main(args)
 
 
 def add_replay(subparsers: Any) -> None:
