@@ -7,14 +7,16 @@ Floor (issue 2): the engine keeps at least 40 % of bare ``transitions``' through
 
 from __future__ import annotations
 
+import statistics
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from transitions import Machine
 
 from benchmarks.conftest import size
 from govflow import Actor, Engine, SimClock
+from govflow.engine.requests import OpenRequest as OpenCase
 from govflow.store.memory import MemoryStore
 from govflow.workflows import compile_guard
 from govflow.workflows.spec import StateSpec, TransitionSpec, WorkflowSet, WorkflowSpec
@@ -74,7 +76,6 @@ def _run_engine(engine: Engine, ids: list[str], actor: Actor) -> None:
             fire(case_id, trigger, actor=actor)
 
 
-from govflow.engine.requests import OpenRequest as OpenCase  # noqa: E402
 
 
 def test_bare_transitions(benchmark: Any) -> None:
@@ -106,10 +107,24 @@ def test_engine_fire(benchmark: Any) -> None:
 
 
 def test_engine_keeps_40_percent_of_bare_transitions() -> None:
-    """Floor: engine throughput >= 40 % of bare transitions, measured in the same run."""
-    if "bare" not in RESULTS or "engine" not in RESULTS:
-        pytest.skip("run with the two benchmarks above (pytest benchmarks/test_bench_engine.py)")
-    ratio = RESULTS["engine"] / RESULTS["bare"]
-    print(f"\nbare transitions {RESULTS['bare']:,.0f}/s, engine {RESULTS['engine']:,.0f}/s, "
-          f"ratio {ratio:.2f}")
+    """Floor: engine throughput >= 40 % of bare transitions. The two are measured in
+    alternating rounds (medians of 5 each), so a load spike on a shared machine hits both."""
+    machine = _bare_machine()
+    bare: list[float] = []
+    ours: list[float] = []
+    for _ in range(5):
+        models = [_Model() for _ in range(CASES)]
+        started = time.perf_counter()
+        _run_bare(machine, models)
+        bare.append(time.perf_counter() - started)
+        engine, ids, actor = _engine_with_cases()
+        started = time.perf_counter()
+        _run_engine(engine, ids, actor)
+        ours.append(time.perf_counter() - started)
+    transitions = CASES * len(CHAIN)
+    bare_rate = transitions / statistics.median(bare)
+    engine_rate = transitions / statistics.median(ours)
+    ratio = engine_rate / bare_rate
+    print(f"\nbare transitions {bare_rate:,.0f}/s, engine {engine_rate:,.0f}/s, "
+          f"ratio {ratio:.2f} (benchmarks above: {RESULTS})")
     assert ratio >= 0.40, f"engine keeps {ratio:.0%} of bare transitions' throughput (< 40 %)"

@@ -7,10 +7,10 @@ on one case in the same batch chain: each sees the one before it, and the store 
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Any
 
+from govflow.engine.ids import new_id
 from govflow.engine.records import Actor, Case, Change, Event, Message, Timer
 from govflow.engine.reducer import apply_event
 from govflow.engine.runtime import Runtime
@@ -121,9 +121,16 @@ class Batch:
         self.dropped.append(timer_id)
 
 
+_ROLE_NAMES: dict[frozenset[str], str] = {}
+
+
 def _role(actor: Actor) -> str:
-    return ",".join(sorted(actor.roles))
+    """The actor's roles as the event log writes them (cached: one per set of roles)."""
+    name = _ROLE_NAMES.get(actor.roles)
+    if name is None:
+        name = _ROLE_NAMES[actor.roles] = ",".join(sorted(actor.roles))
+    return name
 
 
 def new_case_id() -> str:
-    return secrets.token_hex(8)
+    return new_id()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from govflow.engine.ids import new_id
 from govflow.engine.records import Case, Timer
 from govflow.errors import WorkflowError
 from govflow.workflows.spec import DeadlineSpec, WorkflowSpec
@@ -13,7 +13,7 @@ from govflow.worktime import Duration, WorkCalendar, parse_duration
 
 
 def timer_id() -> str:
-    return secrets.token_hex(8)
+    return new_id()
 
 
 def case_limit(deadline: DeadlineSpec, data: dict[str, Any]) -> Duration:

@@ -10,7 +10,7 @@ callbacks by string name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from transitions import EventData, Machine
 
@@ -47,6 +47,19 @@ def _conditions(spec: TransitionSpec) -> list[Any]:
     return [guard_ok]
 
 
+class Plan(NamedTuple):
+    """Everything one (state, trigger) firing needs, computed when the machine is built."""
+
+    candidates: tuple[TransitionSpec, ...]
+    guarded: bool
+    state: Any
+    event: Any
+    pairs: tuple[tuple[TransitionSpec, Any], ...]
+
+    def any_role_allows(self, actor: Actor) -> bool:
+        return any(role_allows(t, actor) for t in self.candidates)
+
+
 class WorkflowMachine:
     """A compiled workflow version: the shared machine plus indexes for fast look-ups."""
 
@@ -73,18 +86,18 @@ class WorkflowMachine:
         for t in spec.transitions:
             for source in t.sources:
                 candidates.setdefault((source, t.trigger), []).append(t)
-        self._candidates = {key: tuple(value) for key, value in candidates.items()}
-        # the library's Transition objects, in the same order as our candidates
-        self._executors = {
-            (source, trigger): (
+        #: (state, trigger) → everything a firing needs, looked up once per firing
+        self._plans = {
+            (source, trigger): Plan(
+                tuple(specs), any(t.guard is not None for t in specs),
                 machine.get_state(source), machine.events[trigger],
+                # the library's Transition objects, in the same order as our candidates
                 tuple(zip(specs, machine.events[trigger].transitions[source], strict=True)),
             )
-            for (source, trigger), specs in self._candidates.items()
+            for (source, trigger), specs in candidates.items()
         }
-        self._guarded = {c: any(t.guard is not None for t in c) for c in self._candidates.values()}
         triggers: dict[str, list[str]] = {state: [] for state in spec.states}
-        for source, trigger in self._candidates:
+        for source, trigger in self._plans:
             if trigger not in triggers[source]:
                 triggers[source].append(trigger)
         self._triggers = {state: tuple(names) for state, names in triggers.items()}
@@ -93,30 +106,24 @@ class WorkflowMachine:
         """Every trigger declared from ``state``, in file order."""
         return self._triggers.get(state, ())
 
+    def plan(self, state: str, trigger: str) -> Plan | None:
+        """How ``trigger`` fires from ``state``, or None if it is not declared there."""
+        return self._plans.get((state, trigger))
+
     def candidates(self, state: str, trigger: str) -> tuple[TransitionSpec, ...]:
         """The transitions ``trigger`` may take from ``state`` (empty: not declared)."""
-        return self._candidates.get((state, trigger), ())
+        plan = self._plans.get((state, trigger))
+        return plan.candidates if plan is not None else ()
 
-    def guarded(self, candidates: tuple[TransitionSpec, ...]) -> bool:
-        """Whether any of these candidates has a guard (so the guard environment is needed)."""
-        return self._guarded.get(candidates, True)
-
-    @staticmethod
-    def any_role_allows(candidates: tuple[TransitionSpec, ...], actor: Actor) -> bool:
-        return any(role_allows(t, actor) for t in candidates)
-
-    def choose(
-        self, state: str, trigger: str, actor: Actor, env: Mapping[str, Any]
-    ) -> TransitionSpec | None:
-        """Take the first declared transition for ``trigger`` from ``state`` whose roles admit
-        the actor and whose guard holds; None if none does. ``transitions`` evaluates the guard
-        and changes the token's state (``Transition.execute``): we call it per candidate rather
-        than through ``Event.trigger`` so that the role test needs no callback and the chosen
-        transition is known without one. The trigger must be declared from ``state``."""
-        state_obj, event, pairs = self._executors[(state, trigger)]
-        token = _Token(state, env)
-        data = EventData(state_obj, event, self._machine, token, (), {})
-        for spec, transition in pairs:
+    def choose(self, plan: Plan, actor: Actor, env: Mapping[str, Any]) -> TransitionSpec | None:
+        """Take the first declared transition of ``plan`` whose roles admit the actor and whose
+        guard holds; None if none does. ``transitions`` evaluates the guard and changes the
+        token's state (``Transition.execute``): we call it per candidate rather than through
+        ``Event.trigger`` so that the role test needs no callback and the chosen transition is
+        known without one."""
+        token = _Token(plan.state.name, env)
+        data = EventData(plan.state, plan.event, self._machine, token, (), {})
+        for spec, transition in plan.pairs:
             if role_allows(spec, actor):
                 data.transition = transition
                 if transition.execute(data):

@@ -25,13 +25,15 @@ def check_scope(batch: Batch, case: Case, actor: Actor, what: str) -> None:
     """The actor must answer for a node above (or at) the case's cell."""
     if not actor.scope or actor is SYSTEM_ACTOR:
         return
-    grid = batch.rt.grid
-    if not any(grid.is_within(case.cell, node) for node in actor.scope):
-        raise PermissionDenied(
-            f"actor {actor.id!r} answers for {', '.join(actor.scope)} and may not {what} on "
-            f"case {case.id!r} in cell {case.cell!r}; ask someone responsible for that cell",
-            case_id=case.id, actor=actor.id, trigger=what,
-        )
+    within = batch.rt.grid.is_within
+    for node in actor.scope:
+        if within(case.cell, node):
+            return
+    raise PermissionDenied(
+        f"actor {actor.id!r} answers for {', '.join(actor.scope)} and may not {what} on "
+        f"case {case.id!r} in cell {case.cell!r}; ask someone responsible for that cell",
+        case_id=case.id, actor=actor.id, trigger=what,
+    )
 
 
 def guard_env(batch: Batch, case: Case, data: dict[str, Any]) -> dict[str, Any]:
@@ -115,24 +117,24 @@ def fire(batch: Batch, req: FireRequest, *, internal: bool = False) -> Case:
     spec = rt.spec(case.workflow, case.version)
     machine = rt.machine(spec)
     actor = SYSTEM_ACTOR if internal else req.actor
-    candidates = machine.candidates(case.state, req.trigger)
-    if not candidates:
+    plan = machine.plan(case.state, req.trigger)
+    if plan is None:
         raise TransitionNotAllowed(case_id=case.id, state=case.state, trigger=req.trigger,
                                    allowed=machine.triggers_from(case.state))
     if actor is not SYSTEM_ACTOR:
-        if not machine.any_role_allows(candidates, actor):
-            roles = sorted({r for t in candidates for r in t.roles})
+        if not plan.any_role_allows(actor):
+            roles = sorted({r for t in plan.candidates for r in t.roles})
             raise PermissionDenied(
                 f"actor {actor.id!r} (roles {sorted(actor.roles)}) may not fire "
                 f"{req.trigger!r} on case {case.id!r}; roles allowed: {roles}",
                 case_id=case.id, actor=actor.id, trigger=req.trigger,
             )
         check_scope(batch, case, actor, req.trigger)
-    data = dict(req.data or {})
-    env = guard_env(batch, case, data) if machine.guarded(candidates) else _NO_ENV
-    chosen = machine.choose(case.state, req.trigger, actor, env)
+    data = dict(req.data) if req.data else {}
+    env = guard_env(batch, case, data) if plan.guarded else _NO_ENV
+    chosen = machine.choose(plan, actor, env)
     if chosen is None:
-        guards = "; ".join(t.guard.source for t in candidates if t.guard is not None)
+        guards = "; ".join(t.guard.source for t in plan.candidates if t.guard is not None)
         raise TransitionNotAllowed(case_id=case.id, state=case.state, trigger=req.trigger,
                                    allowed=allowed(batch, case, actor),
                                    reason=f"guard is false: {guards}" if guards else "")
