@@ -101,8 +101,7 @@ def test_every_record_is_accounted_for_on_every_store(store: Store) -> None:
     """cases + dead letters == records, on memory, SQLite and PostgreSQL."""
     good = [rec(i, cell=CELL, minutes=200 * i) for i in range(5)]
     host = PluginHost([Reports(good + BAD)], entry_points=False)
-    engine = Engine(WORKFLOWS, store=store, clock=None, hooks=host, actions=host.actions,
-                    functions=host.functions)
+    engine = Engine(WORKFLOWS, store=store, plugins=host)
     report = Intake(engine, host, cells=[CELL]).run("reports", batch=3)
     cases = list(store.iter_cases())
     assert len(cases) + len(store.dead_letters("reports")) == report.read == 11

@@ -24,6 +24,7 @@ from govflow.engine.records import Case, DeadLetter
 from govflow.plugins.host import PluginFailure, PluginHost
 from govflow.plugins.intake import Intake, IntakeReport
 from govflow.plugins.sources import RawRecord
+from govflow.workflows.spec import WorkflowSet
 
 #: The harness's default start: Tuesday 2026-09-29 09:00 in Shanghai.
 START = datetime(2026, 9, 29, 1, 0, tzinfo=UTC)
@@ -48,13 +49,13 @@ class PluginHarness:
     """An engine (memory store, simulated clock) with the given plugins loaded.
 
     :param plugins: plugin objects (modules or instances).
-    :param workflows: the workflow file; the plugins' own workflow files are added to it
-        (default: the first workflow file a plugin registered).
+    :param workflows: the deployment's workflow file (or a compiled set); the workflow files
+        the plugins register are loaded after it.
     :param grid: the grid (default: none; any 15-digit cell code is accepted then).
     """
 
     def __init__(
-        self, *plugins: object, workflows: str | Path | None = None,
+        self, *plugins: object, workflows: str | Path | WorkflowSet,
         grid: Hierarchy | None = None, clock: SimClock | None = None,
         cells: Iterable[str] | None = None, env: Mapping[str, str] | None = None,
     ) -> None:
@@ -62,18 +63,10 @@ class PluginHarness:
         from govflow.store.memory import MemoryStore
 
         self.host = PluginHost(plugins, entry_points=False, env=env or {})
-        files = list(self.host.workflow_files)
-        if workflows is not None:
-            files.insert(0, Path(workflows))
-        if not files:
-            raise ValueError("no workflow file: pass workflows= or load a plugin that "
-                             "registers one")
         self.clock = clock or SimClock(START)
-        self.engine = Engine(files[0], store=MemoryStore(), clock=self.clock, grid=grid,
-                             hooks=self.host, actions=self.host.actions,
-                             functions=self.host.functions)
-        for extra in files[1:]:
-            self.engine.add_workflows(extra)
+        # the engine loads the plugins' workflow files after ``workflows``
+        self.engine = Engine(workflows, store=MemoryStore(), clock=self.clock, grid=grid,
+                             plugins=self.host)
         self.intake = Intake(self.engine, self.host,
                              cells=frozenset(cells) if cells is not None else None)
         self._fed: dict[str, int] = {}
