@@ -102,11 +102,14 @@ def replay(
     result.started = clock.now()
     _write_bad_rows(engine, read)
     runner = _Runner(engine, workflow, read.source, opener, result)
+    moments = [(moment, [(rec, move) for *_, rec, move in group])
+               for moment, group in groupby(items, key=lambda item: item[0])]
     with Ticker(len(items), enabled=progress, label=f"replay {read.source}") as ticker:
-        for moment, group in groupby(items, key=lambda item: item[0]):
-            batch = list(group)
-            runner.step(moment, [(rec, move) for _, _, _, _, rec, move in batch])
-            ticker.advance(len(batch), moment)
+        i = 0
+        while i < len(moments):
+            j = runner.step(moments, i)
+            ticker.advance(sum(len(batch) for _, batch in moments[i:j]), moments[j - 1][0])
+            i = j
         end = until or (items[-1][0] if items else clock.now())
         if end > clock.now():
             engine.run_until(end)
@@ -130,8 +133,19 @@ def _timeline(records: Sequence[ReplayRecord]) -> list[Item]:
     return items
 
 
+Batch = list[tuple[ReplayRecord, Move | None]]
+
+
 class _Runner:
-    """Applies one moment's opens and moves."""
+    """Applies the records moment by moment, stepping the clock through the timers between.
+
+    Moments that only open cases, with no timer due among them, are written in one commit
+    (each case opened at its own time): new cases' timers fall after their own opening, and
+    nothing else happens to those cases inside the run.
+    """
+
+    #: most cases opened in one commit
+    CHUNK = 1000
 
     def __init__(
         self, engine: Engine, workflow: str, source: str, opener: Actor, result: ReplayResult
@@ -143,28 +157,61 @@ class _Runner:
         self.result = result
         self.actors: dict[str, Actor] = {}
         self.failed: dict[int, tuple[ReplayRecord, Move]] = {}
+        #: a lower bound of the earliest pending timer (None: no timer)
+        self.next_due = engine.store.next_due()
 
-    def step(self, moment: datetime, batch: list[tuple[ReplayRecord, Move | None]]) -> None:
-        engine, clock = self.engine, self.engine.clock
-        assert isinstance(clock, SimClock)
-        if moment > clock.now():
-            engine.run_until(moment - _EPS)  # timers due before the moment; at it, records win
-            clock.set(moment)
-        opens = [rec for rec, move in batch if move is None]
-        if opens:
-            cases = engine.apply_batch([self.open_request(rec, moment) for rec in opens])
-            for rec, case in zip(opens, cases, strict=True):
-                assert isinstance(case, Case)
-                self.result.case_ids[rec.id] = case.id
+    def step(self, moments: list[tuple[datetime, Batch]], i: int) -> int:
+        """Apply moment ``i`` (or a run of open-only moments from it); the next index."""
+        moment, batch = moments[i]
+        self.advance(moment)
         moves = [(rec, move) for rec, move in batch if move is not None]
+        j = i + 1
         if moves:
-            requests: list[Request] = []
-            self.failed = {}
-            for rec, move in moves:
-                request = self.move_request(rec, move)
-                self.failed[id(request)] = (rec, move)
-                requests.append(request)
-            engine.apply_batch(requests, on_error=self.refuse)
+            self.open([rec for rec, move in batch if move is None], moment)
+            self.move(moves)
+        else:
+            opens = [rec for rec, _ in batch]
+            while j < len(moments) and len(opens) < self.CHUNK and self._opens_only(moments[j]):
+                opens.extend(rec for rec, _ in moments[j][1])
+                j += 1
+            self.open(opens, None)
+        self.next_due = self.engine.store.next_due()
+        return j
+
+    def _opens_only(self, item: tuple[datetime, Batch]) -> bool:
+        moment, batch = item
+        if self.next_due is not None and self.next_due < moment:
+            return False  # a timer falls before this moment: fire it first
+        return all(move is None for _, move in batch)
+
+    def advance(self, moment: datetime) -> None:
+        """Fire the timers due before ``moment`` at their times, then set the clock to it
+        (timers due exactly at a record's time come after the record)."""
+        clock = self.engine.clock
+        assert isinstance(clock, SimClock)
+        if moment <= clock.now():
+            return
+        if self.next_due is not None and self.next_due < moment:
+            self.engine.run_until(moment - _EPS)
+        clock.set(moment)
+
+    def open(self, opens: list[ReplayRecord], moment: datetime | None) -> None:
+        if not opens:
+            return
+        requests = [self.open_request(rec, moment or rec.created) for rec in opens]
+        cases = self.engine.apply_batch(requests)
+        for rec, case in zip(opens, cases, strict=True):
+            assert isinstance(case, Case)
+            self.result.case_ids[rec.id] = case.id
+
+    def move(self, moves: list[tuple[ReplayRecord, Move]]) -> None:
+        requests: list[Request] = []
+        self.failed = {}
+        for rec, move in moves:
+            request = self.move_request(rec, move)
+            self.failed[id(request)] = (rec, move)
+            requests.append(request)
+        self.engine.apply_batch(requests, on_error=self.refuse)
 
     def open_request(self, rec: ReplayRecord, moment: datetime) -> OpenRequest:
         data: dict[str, Any] = {"record": rec.id}
