@@ -136,10 +136,11 @@ class Engine:
 
     def note(
         self, case_id: str, what: str, *, actor: Actor, data: dict[str, Any] | None = None,
-        reason: str = "",
+        reason: str = "", notices: Iterable[tuple[str, str, dict[str, Any]]] = (),
     ) -> Case:
-        """Write an event without changing state (``merge`` also counts ``data.merged``)."""
-        req = NoteRequest(case_id, what, actor, data, reason)
+        """Write an event without changing state (``merge`` also counts ``data.merged``),
+        with outbox messages ``notices`` = (kind, recipient, payload) in the same commit."""
+        req = NoteRequest(case_id, what, actor, data, reason, tuple(notices))
         return self._one(lambda batch: ops.note(batch, req))
 
     def extend(self, case_id: str, workdays: float, *, actor: Actor, reason: str) -> Case:

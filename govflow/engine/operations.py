@@ -214,6 +214,8 @@ def note(batch: Batch, req: NoteRequest) -> Case:
         payload["changes"] = {"merged": int(case.data.get("merged") or 0) + 1}
     batch.begin(case)
     batch.emit(case, spec, req.what, actor=req.actor, data=payload, reason=req.reason)
+    for kind, recipient, message in req.notices:
+        batch.notify(case, kind, recipient, message)
     batch.finish()
     return case
 

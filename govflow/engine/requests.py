@@ -38,13 +38,15 @@ class FireRequest:
 
 @dataclass(slots=True)
 class NoteRequest:
-    """Write an event ``what`` on a case without changing its state (e.g. ``merge``)."""
+    """Write an event ``what`` on a case without changing its state (e.g. ``merge``), with
+    outbox messages ``notices`` of (kind, recipient, payload) in the same transaction."""
 
     case_id: str
     what: str
     actor: Actor
     data: dict[str, Any] | None = None
     reason: str = ""
+    notices: tuple[tuple[str, str, dict[str, Any]], ...] = ()
 
 
 Request = OpenRequest | FireRequest | NoteRequest

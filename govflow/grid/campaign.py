@@ -104,7 +104,7 @@ def start_campaign(engine: Any, grid: Grid, node: str, *, name: str,
         notes = [(grid.on_duty(code) or code, {"node": code, "campaign": cid, "name": name,
                                                 "due": due.isoformat()})
                  for code in grid.subtree(node)]
-        alerts = post(engine, ids[0], "campaign_alert", notes, now)
+        alerts = post(engine, ids[0], "campaign_alert", notes, actor)
     return Campaign(cid, name, node, workflow, now, due, len(ids), alerts)
 
 

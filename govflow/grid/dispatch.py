@@ -62,7 +62,7 @@ def dispatch_order(engine: Any, grid: Grid, node: str, identities: Identity | in
     ids = engine.open_cases(requests, actor=actor, batch=batch)
     cases = {p.id: cid for p, cid in zip(people, ids, strict=True)}
     post(engine, ids[0], "order", [(p.id, {"order": oid, "case": cases[p.id],
-                                                         "text": text}) for p in people], now)
+                                                         "text": text}) for p in people], actor)
     return Order(oid, node, text, now, cases)
 
 
