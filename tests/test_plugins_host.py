@@ -134,3 +134,11 @@ def test_a_folder_plugin_that_fails_to_import_is_recorded(tmp_path: Path) -> Non
 def test_hook_names_all_carry_the_project_prefix() -> None:
     """Every hook is declared with the govflow_ prefix."""
     assert all(name.startswith("govflow_") for name in HOOK_NAMES)
+
+
+def test_the_package_exports_a_sorted_complete_all() -> None:
+    """govflow.plugins.__all__ is sorted and every name in it exists."""
+    import govflow.plugins as package
+
+    assert package.__all__ == sorted(package.__all__)
+    assert all(hasattr(package, name) for name in package.__all__)

@@ -7,13 +7,17 @@ loads its plugins when it is built.
 from __future__ import annotations
 
 from govflow.plugins.host import PluginFailure, PluginHost
+from govflow.plugins.intake import Intake, IntakeReport
 from govflow.plugins.markers import hookimpl, hookspec
 from govflow.plugins.registry import Registry
-from govflow.plugins.rules import OpenCase, Rule, Skip, Trigger
+from govflow.plugins.rules import Note, OpenCase, Rule, Skip, Trigger
 from govflow.plugins.sources import ListSource, RawRecord, Source
 
 __all__ = [
+    "Intake",
+    "IntakeReport",
     "ListSource",
+    "Note",
     "OpenCase",
     "PluginFailure",
     "PluginHost",
