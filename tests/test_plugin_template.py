@@ -57,7 +57,7 @@ def test_the_template_source_drives_cases_and_merges(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The template's sample opens two cases; the repeat report merges."""
     monkeypatch.syspath_prepend(str(TEMPLATE))
-    import govflow_template
+    import govflow_template  # type: ignore[import-not-found]
 
     harness = PluginHarness(govflow_template, workflows=ROOT / "workflows.yaml")
     report = harness.run("template_reports")

@@ -28,10 +28,15 @@ class RawRecord:
 class Source(Protocol):
     """A data source a plugin registers with ``registry.add_source``."""
 
-    #: unique name, e.g. ``"chicago_open311"``; also the key of its stored cursor
-    name: str
-    #: the pydantic model each record's payload is validated with
-    model: type[BaseModel]
+    @property
+    def name(self) -> str:
+        """Unique name, e.g. ``"chicago_open311"``; also the key of its stored cursor."""
+        ...
+
+    @property
+    def model(self) -> type[BaseModel]:
+        """The pydantic model each record's payload is validated with."""
+        ...
 
     def read(self, cursor: str | None) -> Iterator[RawRecord]:
         """Records after ``cursor`` (``None``: from the beginning), in a stable order."""
