@@ -102,13 +102,17 @@ def govflow_case_opened(case: Case, event: Event) -> None:
 
 @hookspec
 def govflow_case_transitioned(case: Case, event: Event) -> None:
-    """Observe a state change (a workflow trigger or a timer's ``warn``/``breach``).
+    """Observe a workflow transition.
 
     :param case: the case after the change.
     :param event: the event written for it (``trigger``, ``source``, ``dest``, ``actor``).
     :return: nothing.
 
-    Called after commit, for every event that is not ``open``, ``escalate`` or a close.
+    Called after commit for every workflow trigger, whoever fired it (a person, a mapping
+    rule, a deadline's ``on_breach`` trigger, a revisit's ``on_rebound``/``on_clean``),
+    including one that closes the case (then ``govflow_case_closed`` follows). Not called for
+    the engine's own events (``warn``, ``breach``, ``escalate``, ``extend``, ``supervise``,
+    revisit bookkeeping) nor for notes such as ``merge``.
     """
 
 
@@ -133,7 +137,7 @@ def govflow_case_closed(case: Case, event: Event) -> None:
     :param event: the event that closed it.
     :return: nothing.
 
-    Called after commit.
+    Called after commit, right after ``govflow_case_transitioned`` for the same event.
     """
 
 
