@@ -1,0 +1,157 @@
+"""The day loop of ``govflow demo`` on a simulated clock, and the command's entry point.
+
+Each simulated day: every source's records of the day are taken in (intake, in batches, with
+their own timestamps), then the day is walked in 10-minute steps: ``engine.run_until`` fires
+the timers due (warnings, red lights, escalations, revisits, supervision), the workforce
+applies the actions that have come due, and on day 10 the emergency campaign starts. At the
+end of each day the outbox is delivered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from govflow.demo import mobilise, warmup
+from govflow.demo.intake_view import EngineView
+from govflow.demo.progress import Progress
+from govflow.demo.records import MAKERS, ORDER, DayFeed, Generators, day_records
+from govflow.demo.result import DemoResult, Options
+from govflow.demo.timeline import CAMPAIGN_DAY, CAMPAIGN_HOUR, at_hour, day_start, steps_of
+from govflow.demo.workforce import Workforce
+from govflow.demo.world import World, build_world, repo_file, store_url
+from govflow.plugins.intake import Intake
+
+#: how long after the campaign starts the silent volunteers are replaced
+REMATCH_AFTER_HOURS = 2.0
+
+
+def simulate(opts: Options, *, warm: bool = True) -> tuple[DemoResult, World, Any]:
+    """Run the demo; returns its figures, the world (engine still open) and the campaign."""
+    clock = time.perf_counter
+    started = clock()
+    proc = warmup.start() if warm else None
+    try:
+        return _simulate(opts, proc, started)
+    finally:
+        warmup.finish(proc)
+
+
+def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, World, Any]:
+    clock = time.perf_counter
+    out = Path(opts.out)
+    url = store_url(opts.url, out)
+    workforce = Workforce(opts.seed)
+    plugins_dir = opts.plugins_dir or repo_file("plugins")
+    world = build_world(url, workflows=opts.workflows or repo_file("workflows.yaml"),
+                        plugins_dir=plugins_dir, observers=[workforce])
+    workforce.staff = world.staff
+    engine, grid = world.engine, world.grid
+    host = engine.plugins
+    assert host is not None
+    result = DemoResult(opts.days, opts.seed, url)
+    result.seconds["build"] = clock() - started
+    gen = Generators.load(plugins_dir, grid.cells())
+    feeds = {name: DayFeed(name, host.sources[name].model, MAKERS[name][1]) for name in ORDER}
+    intake = Intake(EngineView(engine, lambda: workforce.open.values()), host)
+    campaign_at = at_hour(CAMPAIGN_DAY, CAMPAIGN_HOUR)
+    rematch_at = at_hour(CAMPAIGN_DAY, CAMPAIGN_HOUR + REMATCH_AFTER_HOURS)
+    mob: mobilise.Mobilisation | None = None
+    sim_start = clock()
+    with Progress(opts.days, quiet=opts.quiet) as bar:
+        bar.started = sim_start
+        for day in range(1, opts.days + 1):
+            engine.run_until(day_start(day))
+            for name in ORDER:
+                feeds[name].records.extend(day_records(gen, name, opts.seed, day))
+                report = intake.run(feeds[name], batch=200)
+                result.records[name] += report.read
+                result.merged[name] += report.merged
+                result.skipped[name] += report.skipped
+                result.dead[name] += report.dead
+            workforce.settle()
+            steps = steps_of(day)
+            for k, moment in enumerate(steps):
+                result.timers += engine.run_until(moment)
+                workforce.settle()
+                if moment == campaign_at:
+                    warmup.finish(proc)
+                    mob = mobilise.start(engine, grid, world.staff, opts.seed)
+                    bar.note(f"day {day}: campaign on {mob.campaign.tasks} cells, "
+                             f"{mob.filled} volunteers matched to {mob.places} places")
+                    workforce.settle()
+                elif moment == rematch_at and mob is not None:
+                    mobilise.replace_silent(engine, grid, world.staff, mob)
+                    workforce.settle()
+                due = workforce.due(moment)
+                if due:
+                    workforce.apply(engine, due)
+                bar.update(moment, day - 1 + (k + 1) / len(steps), workforce.opened.total())
+            while engine.deliver_outbox(5000):
+                pass
+    result.seconds["simulate"] = clock() - sim_start
+    _collect(result, workforce, world, mob)
+    return result, world, mob
+
+
+def _collect(result: DemoResult, workforce: Workforce, world: World,
+             mob: mobilise.Mobilisation | None) -> None:
+    result.opened.update(workforce.opened)
+    result.actions.update(workforce.actions)
+    result.refused.update(workforce.refused)
+    result.messages.update(workforce.messages)
+    result.events.update(workforce.events)
+    result.cases = tally(world.engine.store.iter_cases())
+    if mob is not None:
+        mobilise.finish(world.engine, world.grid, mob)
+        top = mob.status[world.grid.root]
+        result.campaign = {
+            "id": mob.campaign.id, "tasks": mob.campaign.tasks, "alerts": mob.campaign.alerts,
+            "required": top.required, "on_post": top.on_post, "late": top.late,
+            "open": top.open, "rate": round(top.rate, 4), "volunteers": mob.volunteers,
+            "available": mob.available, "places": mob.places, "matched": mob.filled,
+            "travel": mob.travel, "replaced": mob.replaced, "refilled": mob.refilled,
+        }
+
+
+def tally(cases: Any) -> dict[str, int]:
+    """End-state figures over every case: open, closed, escalated, reworked, lights."""
+    out: Counter[str] = Counter()
+    for case in cases:
+        out["total"] += 1
+        out["closed" if case.is_closed else "open"] += 1
+        out["escalated"] += case.escalation > 0
+        out["reworked"] += case.rework > 0
+        out["revisited"] += case.revisits > 0
+        out["supervised"] += case.supervision != "normal"
+        if not case.is_closed:
+            out[f"light_{case.light}"] += 1
+    return dict(sorted(out.items()))
+
+
+def options(args: argparse.Namespace) -> Options:
+    return Options(
+        days=args.days, seed=args.seed, url=args.url, out=Path(args.out),
+        workflows=Path(args.workflows) if args.workflows else None,
+        plugins_dir=Path(args.plugins_dir) if args.plugins_dir else None,
+        quiet=bool(args.quiet),
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    """``govflow demo``: simulate, then print the cockpit and where everything is."""
+    from govflow.demo.summary import report
+
+    started = time.perf_counter()
+    opts = options(args)
+    if opts.days < 1:
+        raise SystemExit("govflow demo: --days must be at least 1")
+    result, world, _ = simulate(opts)
+    try:
+        report(result, world, opts, started)
+    finally:
+        world.engine.close()
+    return 0
