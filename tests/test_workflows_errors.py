@@ -30,7 +30,7 @@ workflows:
       closed: {final: true}
     transitions:
       - {trigger: register, from: reported, to: registered, roles: [registar]}   # !! unknown role 'registar'
-      - {trigger: close, from: registered, to: closd, roles: [checker]}   # !! target state 'closd'
+      - {trigger: close, from: registered, to: closed, roles: [checker]}
       - {trigger: close, from: registered, to: closed, roles: [checker]}   # !! already defined without a guard
       - {trigger: reopen, from: closed, to: registered, roles: [checker]}   # !! leaves final state 'closed'
       - {trigger: park, from: registered, to: limbo, roles: [checker], actions: [ring_bell]}   # !! unknown action 'ring_bell'
@@ -62,6 +62,7 @@ workflows:
     transitions:
       - {trigger: go, from: [a, b], to: done, roles: [grid_worker]}
       - {trigger: go, from: a, to: b, roles: [grid_worker], guard: "x > 1"}   # !! unknown name 'x'
+      - {trigger: stop, from: a, to: closd, roles: [grid_worker]}   # !! target state 'closd'
     revisit: {after: b, offsets: [1 day], on_rebound: bounce, on_clean: finish}   # !! fires 'bounce'
 """
 
@@ -242,3 +243,63 @@ def test_file_that_is_not_a_mapping(text: str) -> None:
     """An empty file, a list or a plain string is refused with what the file must be."""
     problems = _problems(text)
     assert len(problems) == 1 and "must be a mapping with a workflows: key" in problems[0].message
+
+
+# -- fuzzing: whatever is written, the loader answers with problems, never a crash ------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True),
+    st.sampled_from(["a", "b", "done", "*", "1 day", "soon", "grid_worker", "data.x > 1", "",
+                     "version", "states", "final", "from"]),
+)  # fmt: skip
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "b", "final", "limit", "trigger", "to", "from",
+                                         "roles", "x"]), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found.extend(_paths(value, (*prefix, i)))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_mutation_of_a_good_file_loads_or_lists_problems(data: st.DataObject) -> None:
+    """Replacing any part of a valid file with anything gives a load or a WorkflowLoadError."""
+    import yaml
+
+    doc = yaml.safe_load(GOOD)
+    path = data.draw(st.sampled_from(_paths(doc)[1:]))
+    parent = doc
+    for part in path[:-1]:
+        parent = parent[part]  # type: ignore[index]
+    parent[path[-1]] = data.draw(values)  # type: ignore[index]
+    text = yaml.safe_dump(doc, allow_unicode=True)
+    try:
+        load_workflows(text)
+    except WorkflowLoadError as exc:
+        assert exc.problems
+        assert all(p.message and p.file == "<text>" for p in exc.problems)
+
+
+def test_a_state_typo_is_one_problem_not_echoes() -> None:
+    """A transition to a misspelt state reports the typo, not the unreachable states it causes."""
+    problems = _problems(GOOD.replace("to: done", "to: don"))
+    assert [p.message.split(";")[0] for p in problems] == [
+        "target state 'don' is not a state of w (did you mean 'done'?)"
+    ]

@@ -24,6 +24,11 @@ def _check_duration(text: str) -> str:
     return text
 
 
+def _empty_if_none(value: Any) -> Any:
+    """``closed:`` with nothing after it is a state with every default."""
+    return {} if value is None else value
+
+
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
@@ -243,7 +248,13 @@ class WorkflowModel(_Model):
     open_roles: list[str] = Field(
         default_factory=list, description="roles that may open a case (empty: any)"
     )
-    states: dict[str, StateModel] = Field(
+    states: dict[
+        str,
+        Annotated[
+            StateModel,
+            BeforeValidator(_empty_if_none, json_schema_input_type=StateModel | None),
+        ],
+    ] = Field(
         min_length=1, description="the states by name (snake_case)"
     )
     transitions: list[TransitionModel] = Field(

@@ -87,7 +87,11 @@ def _salvage_workflow(raw: dict[str, Any]) -> tuple[WorkflowModel | None, bool]:
         head = loc[0]
         if head == "states" and len(loc) >= 2 and states is not None and loc[1] in states:
             old = states[loc[1]]
-            keep = {k: v for k, v in old.items() if k in ("final", "initial") and v in _BOOLS}
+            keep = {
+                k: v
+                for k, v in (old.items() if isinstance(old, dict) else ())
+                if k in ("final", "initial") and v in _BOOLS
+            }
             if loc[-1] == "[key]":
                 del states[loc[1]]
                 partial = True

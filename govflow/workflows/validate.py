@@ -243,14 +243,17 @@ class WorkflowChecker:
             for j, source in enumerate(t.from_):
                 if source == ANY:
                     continue
-                if self.check_state(source, (*path, "from", j) if len(t.from_) > 1 else
-                                    (*path, "from"), "source state") and source in self.finals:
+                where = (*path, "from", j) if len(t.from_) > 1 else (*path, "from")
+                if not self.check_state(source, where, "source state"):
+                    self.partial = True
+                elif source in self.finals:
                     self.add(
                         (*path, "from"),
                         f"transition {t.trigger!r} leaves final state {source!r}; a final state "
                         "has no way out (make it non-final or remove the transition)",
                     )
-            self.check_state(t.to, (*path, "to"), "target state")
+            if not self.check_state(t.to, (*path, "to"), "target state"):
+                self.partial = True  # the graph has a hole: its checks would report echoes
             self.check_role_list(t.roles, (*path, "roles"))
             self.check_actions(t.actions, (*path, "actions"))
             if t.guard is not None:
