@@ -190,3 +190,37 @@ def test_the_report_splits_time_between_plugin_code_and_the_engine() -> None:
     assert report.batches == 5
     assert report.plugin_seconds > 0 and report.engine_seconds > 0
     assert 0 < report.plugin_share < 1
+
+
+class Sloppy(Reports):
+    """A plugin whose rule returns a naive time, raises, or returns a wrong type."""
+
+    govflow_plugin_name = "sloppy"
+
+    @hookimpl
+    def govflow_register_rules(self, registry: Registry) -> None:
+        def sloppy(record: Report) -> Any:
+            if record.stalls == 1:
+                return OpenCase("street_vending", record.cell, "x", {},
+                                at=record.at.replace(tzinfo=None))
+            if record.stalls == 2:
+                raise KeyError("no such stall")
+            if record.stalls == 3:
+                return "open a case please"
+            return OpenCase("nowhere", record.cell)
+
+        registry.add_rules("reports", sloppy)
+
+
+def test_a_rule_that_misbehaves_dead_letters_the_record_and_the_intake_goes_on() -> None:
+    """Naive time, an exception, a wrong return type, an unknown workflow: each a dead letter."""
+    records = [rec(i, stalls=i) for i in range(1, 5)] + [rec(9, stalls=1, cell=OTHER)]
+    harness = PluginHarness(Sloppy(records), workflows=WORKFLOWS)
+    report = harness.run("reports")
+    assert (report.read, report.dead) == (5, 5)
+    assert report.dead_reasons == {"rule_error": 4, "unknown_workflow": 1}
+    reasons = [d.reason for d in harness.dead_letters()]
+    assert "needs an aware datetime" in reasons[0]
+    assert "KeyError('no such stall')" in reasons[1]
+    assert "returned str" in reasons[2]
+    assert "unknown workflow 'nowhere'" in reasons[3]

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from govflow.engine.records import Actor, Case, Event, Message
-from govflow.errors import RegistrationConflict
-from govflow.plugins import hookimpl
+from govflow.errors import PluginError, RegistrationConflict
+from govflow.plugins import ListSource, OpenCase, hookimpl
 from govflow.plugins.hookspecs import HOOK_NAMES
 from govflow.plugins.registry import Registry
 from govflow.plugins.samples import district
@@ -217,3 +219,61 @@ def test_failures_are_counted_even_past_the_kept_ones(run: tuple[PluginHarness, 
     """failure_counts counts every failure by (plugin, hook)."""
     harness, _ = run
     assert harness.host.failure_counts[("raiser", "govflow_case_opened")] == 3
+
+
+BOOM_FLOW = """
+roles: [worker]
+workflows:
+  fragile:
+    version: 1
+    initial: open
+    states:
+      open: {on_enter: [boom]}
+      done: {final: true}
+    transitions:
+      - {trigger: finish, from: open, to: done, roles: [worker]}
+"""
+
+
+class Boom:
+    """An action that raises on some cases, and a source whose records reach it."""
+
+    govflow_plugin_name = "boom"
+
+    @hookimpl
+    def govflow_register_actions(self, registry: Registry) -> None:
+        def boom(ctx: Any) -> None:
+            if ctx.case.data.get("fragile"):
+                raise ZeroDivisionError("the action broke")
+
+        registry.add_action("boom", boom)
+
+    @hookimpl
+    def govflow_register_sources(self, registry: Registry) -> None:
+        registry.add_source(ListSource("fragile", Item, list, id_field="id"))
+
+    @hookimpl
+    def govflow_register_rules(self, registry: Registry) -> None:
+        def fragile(record: Item) -> OpenCase:
+            return OpenCase("fragile", "410102001001001", "x", {"fragile": record.fragile})
+
+        registry.add_rules("fragile", fragile)
+
+
+class Item(BaseModel):
+    id: str
+    fragile: bool
+
+
+def test_an_action_that_raises_refuses_its_change_and_names_the_plugin(tmp_path: Path) -> None:
+    """The engine gets a PluginError naming plugin and action; intake dead-letters the record."""
+    flow = tmp_path / "fragile.yaml"
+    flow.write_text(BOOM_FLOW, encoding="utf-8")
+    harness = PluginHarness(Boom(), workflows=flow)
+    with pytest.raises(PluginError, match="plugin 'boom': action 'boom' raised ZeroDivision"):
+        harness.engine.open_case("fragile", cell="410102001001001", actor=WORKER,
+                                 data={"fragile": True})
+    report = harness.feed("fragile", [{"id": "a", "fragile": False}, {"id": "b", "fragile": True},
+                                      {"id": "c", "fragile": False}])
+    assert (report.opened, report.dead) == (2, 1)
+    assert "action 'boom' raised" in harness.dead_letters()[0].reason

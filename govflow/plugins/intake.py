@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -240,6 +241,11 @@ class Intake:
                                                op.reason))
 
     def _open(self, raw: RawRecord, op: OpenCase, actor: Actor, index: CaseIndex) -> _Item:
+        if not isinstance(op.cell, str) or not isinstance(op.data, Mapping) or not (
+                op.at is None or (isinstance(op.at, datetime) and op.at.tzinfo is not None)):
+            raise Rejected("rule_error", f"the mapping rule gave a bad OpenCase: cell "
+                           f"{op.cell!r:.40}, at {op.at!r:.40} (needs an aware datetime or "
+                           f"None), data of type {type(op.data).__name__}")
         if not _CELL.match(op.cell) or (self.cells is not None and op.cell not in self.cells):
             raise Rejected("unknown_cell", f"unknown cell {op.cell!r}: not a cell of the grid")
         if not self._known_workflow(op.workflow):

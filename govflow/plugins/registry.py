@@ -8,6 +8,7 @@ call that then failed is rolled back: a plugin is registered whole per hook, or 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,24 @@ Action = Callable[[Any], None]
 
 #: The plugin name used for what the host itself registers (e.g. ``rules_files=``).
 HOST = "<host>"
+#: The built-in plugin's name; its actions and functions are trusted (not wrapped).
+BUILTIN = "builtin"
+
+
+def _guarded(fn: Callable[..., Any], plugin: str, what: str) -> Callable[..., Any]:
+    """``fn``, with any exception it raises turned into a PluginError naming the plugin."""
+
+    @functools.wraps(fn)
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"plugin {plugin!r}: {what} raised {exc!r}", plugin=plugin,
+                              hook=what) from exc
+
+    return call
 
 
 class Registry:
@@ -104,18 +123,24 @@ class Registry:
         self.sources[source.name] = source
 
     def add_action(self, name: str, fn: Action) -> None:
-        """Register an entry/exit action that workflow files call by ``name``."""
+        """Register an entry/exit action that workflow files call by ``name``.
+
+        An exception the action raises reaches the engine as a :class:`PluginError` naming
+        the plugin and the action, so the change it was part of is refused cleanly.
+        """
         if not callable(fn):
             raise self._bad(f"action {name!r} is {fn!r}, not a callable")
         self._claim("action", name)
-        self.actions[name] = fn
+        self.actions[name] = fn if self._plugin == BUILTIN else _guarded(
+            fn, self._plugin, f"action {name!r}")
 
     def add_function(self, name: str, fn: Callable[..., Any]) -> None:
         """Register a guard function that guard expressions call by ``name``."""
         if not callable(fn):
             raise self._bad(f"function {name!r} is {fn!r}, not a callable")
         self._claim("function", name)
-        self.functions[name] = fn
+        self.functions[name] = fn if self._plugin == BUILTIN else _guarded(
+            fn, self._plugin, f"guard function {name!r}")
 
     def add_workflows(self, path: str | Path) -> None:
         """Register an extra workflow file (YAML) for the engine to load."""
