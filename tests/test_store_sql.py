@@ -11,6 +11,7 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -403,10 +404,11 @@ def test_grid_and_workflows_round_trip(tmp_path: Path) -> None:
     from govflow.store.sql import SqlStore
 
     store = SqlStore(f"sqlite:///{tmp_path / 'g.db'}")
-    nodes = [{"code": "410102", "parent": None, "tier": 0, "name": "中原区", "households": 0,
-              "polygon": None},
-             {"code": "410102001", "parent": "410102", "tier": 1, "name": "林山寨街道",
-              "households": 9000, "polygon": "POLYGON ((0 0, 1 0, 1 1, 0 0))"}]
+    nodes: list[dict[str, Any]] = [
+        {"code": "410102", "parent": None, "tier": 0, "name": "中原区", "households": 0,
+         "polygon": None},
+        {"code": "410102001", "parent": "410102", "tier": 1, "name": "林山寨街道",
+         "households": 9000, "polygon": "POLYGON ((0 0, 1 0, 1 1, 0 0))"}]
     people = [{"id": "p1", "name": "王芳", "home": "410102001", "identities": ["grid_worker"],
                "contact": "wx:wf"}]
     duties = [{"node": "410102001", "person": "p1", "level": "street"}]
