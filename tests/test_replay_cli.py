@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from govflow.cli import main
-from tests.test_replay_data import DATA, LA, REPLAY, _us_frame, check, truth, us_workday
+from tests.test_replay_data import DATA, LA, REPLAY, ROOT, _us_frame, check, truth, us_workday
 
 
 @pytest.mark.slow
@@ -43,3 +43,33 @@ def test_cli_replay_names_a_bad_mapping(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["replay", str(data), "--mapping", str(mapping), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "m.yaml:6 areas" in err
+
+
+def test_cli_replay_keeps_cases_in_a_sqlite_store(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """With --store the replayed cases (and the bad rows, as dead letters) stay in the file;
+    --json - prints the report on stdout."""
+    data = tmp_path / "r.csv"
+    data.write_text("id,opened,closed,area\n"
+                    "1,2024-03-04T08:00:00,2024-03-04T12:00:00,north\n"
+                    "2,2024-03-04T09:00:00,2024-03-04T08:00:00,south\n"
+                    "3,2024-03-04T09:30:00,,south\n", encoding="utf-8")
+    (tmp_path / "workflows.yaml").write_text(
+        (ROOT / "replay" / "workflows.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("source: t\ntimezone: UTC\nid: id\ncreated: {column: opened}\n"
+                       "closed: {column: closed}\narea: area\n", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'replay.db'}"
+    assert main(["replay", str(data), "--mapping", str(mapping), "--store", url,
+                 "--json", "-"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["good"], report["bad"]) == (2, {"closed before opened": 1})
+    assert report["areas"]["north"]["closed"] == 1
+    from govflow.store import open_store
+
+    store = open_store(url)
+    try:
+        assert sorted(c.cell for c in store.iter_cases()) == ["north", "south"]
+        assert [d.record_id for d in store.dead_letters("t")] == ["2"]
+    finally:
+        store.close()
