@@ -169,11 +169,39 @@ def _compare(op: type[ast.cmpop], left: Any, right: Any) -> bool:
     return contained if op is ast.In else not contained
 
 
+def _and(left: Fn, right: Fn) -> Fn:
+    return lambda env: left(env) and right(env)
+
+
+def _or(left: Fn, right: Fn) -> Fn:
+    return lambda env: left(env) or right(env)
+
+
+def _single_comparison(first: Fn, cmp: type[ast.cmpop], second: Fn) -> Fn:
+    order = _ORDER.get(cmp)
+    if order is not None:
+
+        def ordered(env: Env) -> bool:
+            left = first(env)
+            right = second(env)
+            if left is None or right is None:
+                return False
+            return bool(order(left, right))
+
+        return ordered
+    equality = _EQUALITY.get(cmp)
+    if equality is not None:
+        return lambda env: bool(equality(first(env), second(env)))
+    return lambda env: _compare(cmp, first(env), second(env))
+
+
 def _lookup(value: Any, key: Any) -> Any:
     """Field lookup that yields None for what is missing (records may lack any field)."""
+    kind = type(value)
+    if kind is dict:
+        return value.get(key)
     if value is None:
         return None
-    kind = type(value)
     if issubclass(kind, Mapping):
         return value.get(key)
     if issubclass(kind, list | tuple) and type(key) is int:
@@ -251,7 +279,18 @@ class _Builder:
                 "look things up",
             )
         self._record_field(node.value, key)
-        inner = self.build(node.value, depth)
+        return self._lookup(node.value, key, depth)
+
+    def _lookup(self, record: ast.expr, key: str | int, depth: int) -> Fn:
+        if isinstance(record, ast.Name):  # data.x: the common case, one closure
+            root = record.id
+
+            def field(env: Env) -> Any:
+                value = env.get(root)
+                return value.get(key) if type(value) is dict else _lookup(value, key)
+
+            return field
+        inner = self.build(record, depth)
         return lambda env: _lookup(inner(env), key)
 
     def _Subscript(self, node: ast.Subscript, depth: int) -> Fn:
@@ -267,32 +306,15 @@ class _Builder:
             if key.startswith("_"):
                 raise self.fail(node, f"key {key!r} is not allowed (no names starting with _)")
             self._record_field(node.value, key)
-        inner = self.build(node.value, depth)
-        return lambda env: _lookup(inner(env), key)
+        return self._lookup(node.value, key, depth)
 
     def _BoolOp(self, node: ast.BoolOp, depth: int) -> Fn:
-        parts = tuple(self.build(value, depth) for value in node.values)
-        if isinstance(node.op, ast.And):
-
-            def all_of(env: Env) -> Any:
-                result: Any = True
-                for part in parts:
-                    result = part(env)
-                    if not result:
-                        return result
-                return result
-
-            return all_of
-
-        def any_of(env: Env) -> Any:
-            result: Any = False
-            for part in parts:
-                result = part(env)
-                if result:
-                    return result
-            return result
-
-        return any_of
+        parts = [self.build(value, depth) for value in node.values]
+        fn = parts.pop()
+        is_and = isinstance(node.op, ast.And)
+        while parts:  # a and b and c == a and (b and c): same value, same short-circuit
+            fn = _and(parts.pop(), fn) if is_and else _or(parts.pop(), fn)
+        return fn
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Fn:
         operand = self.build(node.operand, depth)
@@ -323,9 +345,11 @@ class _Builder:
                 raise self.fail(node, "'is' / 'is not' compare only with None; use == / !=")
         first = self.build(node.left, depth)
         rest = tuple(
-            (type(cmp), self.build(value, depth))
+            (type(cmp), self._operand(value, depth, cmp))
             for cmp, value in zip(node.ops, node.comparators, strict=True)
         )
+        if len(rest) == 1:
+            return _single_comparison(first, *rest[0])
 
         def compare(env: Env) -> bool:
             left = first(env)
@@ -337,6 +361,18 @@ class _Builder:
             return True
 
         return compare
+
+    def _operand(self, node: ast.expr, depth: int, cmp: ast.cmpop) -> Fn:
+        """A comparison operand; ``in [constants]`` builds its collection once, not per call."""
+        fn = self.build(node, depth)
+        constant = isinstance(node, ast.List | ast.Tuple | ast.Set) and all(
+            isinstance(item, ast.Constant) for item in node.elts
+        )
+        if not constant or not isinstance(cmp, ast.In | ast.NotIn):
+            return fn
+        items = fn({})  # membership in a list and in a tuple of the same items agree
+        frozen = frozenset(items) if isinstance(items, set) else tuple(items)
+        return lambda env: frozen
 
     def _sequence(self, node: ast.List | ast.Tuple | ast.Set, depth: int) -> tuple[Fn, ...]:
         for item in node.elts:
