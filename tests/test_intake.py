@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import AwareDatetime, BaseModel, Field
 
 from govflow.engine.engine import Engine
@@ -224,3 +226,26 @@ def test_a_rule_that_misbehaves_dead_letters_the_record_and_the_intake_goes_on()
     assert "KeyError('no such stall')" in reasons[1]
     assert "returned str" in reasons[2]
     assert "unknown workflow 'nowhere'" in reasons[3]
+
+RECORD = st.one_of(
+    st.builds(lambda i, c, m: rec(i, cell=c, minutes=m), st.integers(0, 10**6),
+              st.sampled_from([CELL, OTHER, "123"]), st.integers(0, 600)),
+    st.builds(lambda i, r: rec(i, closes=f"r{r}"), st.integers(0, 10**6), st.integers(0, 50)),
+    st.dictionaries(st.sampled_from(["id", "cell", "at", "stalls", "note"]),
+                    st.one_of(st.none(), st.integers(), st.text(max_size=5)), max_size=5),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(RECORD, max_size=40), batch=st.integers(1, 12))
+def test_every_record_lands_somewhere_whatever_the_mix(records: list[dict[str, Any]],
+                                                       batch: int) -> None:
+    """Any mix of good, bad, duplicate and trigger records: taken + dead == read, and the
+    store agrees with the report."""
+    harness = PluginHarness(Reports(records), workflows=WORKFLOWS, cells=[CELL, OTHER])
+    report = harness.run("reports", batch=batch)
+    assert report.read == len(records)
+    assert report.taken + report.dead == report.read
+    assert len(harness.cases()) == report.opened
+    assert len(harness.dead_letters()) == report.dead
+    assert sum(int(c.data.get("merged") or 0) for c in harness.cases()) == report.merged
