@@ -136,3 +136,16 @@ def test_engine_on_a_real_clock_is_refused(workflows: Path) -> None:
     """The records set the time: a SystemClock engine is refused."""
     with pytest.raises(ReplayError, match="SimClock"):
         replay(sample(), workflow="request", engine=Engine(workflows))
+
+
+def test_progress_ticker_counts_every_item(capsys: pytest.CaptureFixture[str]) -> None:
+    """The progress bar (stderr) is fed every item and shows nothing on stdout."""
+    from govflow.replay.progress import Ticker
+
+    with Ticker(3000, enabled=True, label="replay t") as ticker:
+        assert ticker.enabled
+        for n in range(3000):
+            ticker.advance(1, at(n / 1000))
+        assert ticker._done == 3000
+    assert capsys.readouterr().out == ""
+    assert not Ticker(10, enabled=True, label="short").enabled  # too short to show a bar

@@ -17,19 +17,45 @@ import numpy as np
 
 from govflow.kernels._jit import helper, kernel
 
+#: tiers at which an unfilled post may take a volunteer from a post nearby (0 cell, 1 community)
+REPAIR_LEVELS = 1
+
 _SIG = (
     "void(int32[::1], int32[::1], uint8[:, ::1], int64[:, ::1], int64[:, ::1], uint8[:, ::1],"
     " int64[::1], int64[::1], int64[::1], int64[::1],"
     " int32[::1], int32[::1], int32[::1], int32[:, ::1], int64[::1], int64[::1],"
-    " int64[:, ::1], int64[::1], int64[::1], int8[::1], int64[::1])"
+    " int64[:, ::1], int64[::1], int32[::1], int64[::1], int32[::1],"
+    " int64[::1], int64[::1], int8[::1], int64[::1], int64[::1])"
 )
 
 
 @helper
-def reroute(tp, q, elig, flow, used, f_s, f_t, supply, demand, prev, seen, stamp, queue):  # type: ignore[no-untyped-def]
+def reroute(  # type: ignore[no-untyped-def]
+    tp, q, elig, flow, used, f_s, f_t, supply, demand, prev, seen, queue, p_ptr, p_cls, q_ptr,
+    q_pat,
+):
     """Push flow around a residual cycle through pattern ``tp`` → class ``q``; False if none."""
     n_p, n_q = elig.shape
     sink = 1 + n_p + n_q
+    # fast path: the pattern has spare supply; take the flow to q from the pattern that has
+    # the most of it uncommitted (cycle tp → q → i → source → tp)
+    spare = supply[tp] - f_s[tp]
+    if spare > 0:
+        best, best_slack = -1, 0
+        for e in range(q_ptr[q], q_ptr[q + 1]):
+            i = q_pat[e]
+            slack = flow[i, q] - used[i, q]
+            if i != tp and slack > best_slack:
+                best, best_slack = i, slack
+        if best >= 0:
+            delta = min(spare, best_slack)
+            flow[best, q] -= delta
+            f_s[best] -= delta
+            f_s[tp] += delta
+            flow[tp, q] += delta
+            return True
+    seen[sink + 1] += 1  # a fresh mark for this search (the last slot keeps the count)
+    stamp = seen[sink + 1]
     start = 1 + n_p + q
     target = 1 + tp
     queue[0] = start
@@ -50,9 +76,9 @@ def reroute(tp, q, elig, flow, used, f_s, f_t, supply, demand, prev, seen, stamp
                         break
         elif u <= n_p:  # pattern → any class it may serve; or back to the source
             i = u - 1
-            for j in range(n_q):
-                v = 1 + n_p + j
-                if seen[v] != stamp and elig[i, j]:
+            for e in range(p_ptr[i], p_ptr[i + 1]):
+                v = 1 + n_p + p_cls[e]
+                if seen[v] != stamp:
                     seen[v], prev[v], queue[tail] = stamp, u, v
                     tail += 1
             if seen[0] != stamp and f_s[i] > 0:
@@ -60,9 +86,10 @@ def reroute(tp, q, elig, flow, used, f_s, f_t, supply, demand, prev, seen, stamp
                 tail += 1
         elif u < sink:  # class → patterns whose uncommitted flow it may give back; or sink
             j = u - 1 - n_p
-            for i in range(n_p):
+            for e in range(q_ptr[j], q_ptr[j + 1]):
+                i = q_pat[e]
                 v = 1 + i
-                if seen[v] != stamp and elig[i, j] and flow[i, j] > used[i, j]:
+                if seen[v] != stamp and flow[i, j] > used[i, j]:
                     seen[v], prev[v], queue[tail] = stamp, u, v
                     tail += 1
                     if v == target:
@@ -131,27 +158,35 @@ def _push(u, v, delta, n_p, n_q, flow, f_s, f_t):  # type: ignore[no-untyped-def
 @kernel(_SIG)
 def match_kernel(  # type: ignore[no-untyped-def]
     pat, cap, elig, flow, used, blocked, f_s, f_t, supply, demand,
-    post_order, post_q, need, scope, node_lo, node_hi, cursor, out_j, out_p, out_cost, count,
+    post_order, post_q, need, scope, node_lo, node_hi, cursor, p_ptr, p_cls, q_ptr, q_pat,
+    out_j, out_p, out_cost, count, stats,
 ):
     """Fill posts tier by tier; volunteers are sorted so every subtree is one range."""
     n_p, n_q = elig.shape
     prev = -np.ones(n_p + n_q + 2, np.int64)
-    seen = np.zeros(n_p + n_q + 2, np.int64)
+    seen = np.zeros(n_p + n_q + 3, np.int64)
     queue = np.zeros(n_p + n_q + 2, np.int64)
-    stamp = 0
     k = count[0]
-    for level in range(4):
+    row = -np.ones(pat.shape[0], np.int64)  # the volunteer's only row; -2 after a second
+    spent = np.zeros(cursor.shape, np.uint8)  # (class, node): no free volunteer left there
+    tried = np.zeros(cursor.shape, np.uint8)  # (class, node): repair found nothing (tier + 1)
+    for rnd in range(5):
+        level = min(rnd, 3)
+        if k >= out_j.shape[0]:
+            break  # every place the class-level maximum allows is filled
+        if rnd == 4:  # safety net: repairs give back commitments, so retry blocked pairs
+            blocked[:, :] = 0
+            cursor[:, cursor.shape[1] - 1] = -1
         for pi in range(post_order.shape[0]):
             p = post_order[pi]
             if need[p] <= 0:
                 continue
+            if k >= out_j.shape[0]:
+                break
             a = scope[p, level]
             if a < 0:
                 continue
             q = post_q[p]
-            sub = scope[p, level - 1] if level > 0 else -1
-            s_lo = node_lo[sub] if sub >= 0 else -1
-            s_hi = node_hi[sub] if sub >= 0 else -1
             j = cursor[q, a]
             if j < 0:
                 j = node_lo[a]
@@ -159,21 +194,24 @@ def match_kernel(  # type: ignore[no-untyped-def]
             hi = node_hi[a]
             front = True
             while need[p] > 0 and j < hi:
-                if s_lo <= j < s_hi:  # the lower tier's range: this post has seen it
-                    j = s_hi
-                    front = False
-                    continue
+                stats[2] += 1
                 t = pat[j]
                 if cap[j] == 0 or elig[t, q] == 0 or blocked[t, q]:
                     j += 1
                     if front:
                         cursor[q, a] = j
                     continue
+                r = row[j]
+                if r >= 0 and out_p[r] == p:  # already here (capacity above one)
+                    j += 1
+                    front = False
+                    continue
                 ok = used[t, q] < flow[t, q]
                 if not ok:
-                    stamp += 1
+                    stats[0] += 1
                     ok = reroute(t, q, elig, flow, used, f_s, f_t, supply, demand,
-                                 prev, seen, stamp, queue)
+                                 prev, seen, queue, p_ptr, p_cls, q_ptr, q_pat)
+                    stats[1] += ok
                 if not ok:
                     blocked[t, q] = 1
                     j += 1
@@ -183,9 +221,10 @@ def match_kernel(  # type: ignore[no-untyped-def]
                 used[t, q] += 1
                 cap[j] -= 1
                 need[p] -= 1
+                row[j] = k if row[j] == -1 else -2
                 out_j[k] = j
                 out_p[k] = p
-                out_cost[k] = level
+                out_cost[k] = cost_to(j, p, scope, node_lo, node_hi)
                 k += 1
                 j += 1
                 if cap[j - 1] == 0:
@@ -193,4 +232,101 @@ def match_kernel(  # type: ignore[no-untyped-def]
                         cursor[q, a] = j
                 else:
                     front = False
+            if need[p] > 0 and level <= REPAIR_LEVELS:
+                k = repair(p, q, a, level, k, pat, cap, elig, flow, used, blocked, f_s, f_t,
+                           supply, demand, post_q, need, scope, node_lo, node_hi, cursor,
+                           spent, row, out_j, out_p, out_cost, prev, seen, queue, p_ptr, p_cls,
+                           q_ptr, q_pat, tried, stats)
     count[0] = k
+
+
+@helper
+def cost_to(j, p, scope, node_lo, node_hi):  # type: ignore[no-untyped-def]
+    """Travel cost from the volunteer at sorted position ``j`` to post ``p``."""
+    for m in range(4):
+        b = scope[p, m]
+        if b >= 0 and node_lo[b] <= j < node_hi[b]:
+            return m
+    return 3
+
+
+@helper
+def repair(  # type: ignore[no-untyped-def]
+    p, q, a, level, k, pat, cap, elig, flow, used, blocked, f_s, f_t, supply, demand,
+    post_q, need, scope, node_lo, node_hi, cursor, spent, row, out_j, out_p, out_cost,
+    prev, seen, queue, p_ptr, p_cls, q_ptr, q_pat, tried, stats,
+):
+    """Fill ``p`` inside scope ``a`` by moving a volunteer ``v`` from post ``p2`` to ``p``
+    and giving ``p2`` a free volunteer ``w`` at most as far from it as ``v`` was.
+
+    A scan of scope ``a`` for class ``q`` that ends with the post still short is not
+    repeated for other posts of ``q`` in ``a`` at this tier (``tried``)."""
+    if tried[q, a] == level + 1:
+        return k
+    for j in range(node_lo[a], node_hi[a]):
+        if need[p] == 0:
+            break
+        stats[3] += 1
+        r = row[j]
+        if r < 0 or cap[j] != 0:
+            continue
+        t = pat[j]
+        p2 = out_p[r]
+        if p2 == p or elig[t, q] == 0 or blocked[t, q]:
+            continue
+        c2 = out_cost[r]
+        q2 = post_q[p2]
+        b = scope[p2, c2]
+        if spent[q2, b]:
+            continue
+        w = cursor[q2, b]
+        if w < 0:
+            w = node_lo[b]
+        found = -1
+        front = True
+        while w < node_hi[b]:
+            stats[4] += 1
+            tw = pat[w]
+            if cap[w] == 0 or elig[tw, q2] == 0 or blocked[tw, q2]:
+                w += 1
+                if front:
+                    cursor[q2, b] = w
+                continue
+            if w != j and (row[w] < 0 or out_p[row[w]] != p2):
+                found = w
+                break
+            front = False
+            w += 1
+        if found < 0:
+            spent[q2, b] = front  # nothing free there for q2, now or later
+            continue
+        tw = pat[found]
+        used[t, q2] -= 1
+        if not (used[t, q] < flow[t, q] or reroute(
+            t, q, elig, flow, used, f_s, f_t, supply, demand, prev, seen, queue, p_ptr, p_cls,
+            q_ptr, q_pat,
+        )):
+            used[t, q2] += 1
+            continue
+        used[t, q] += 1
+        if not (used[tw, q2] < flow[tw, q2] or reroute(
+            tw, q2, elig, flow, used, f_s, f_t, supply, demand, prev, seen, queue, p_ptr, p_cls,
+            q_ptr, q_pat,
+        )):
+            used[t, q] -= 1
+            used[t, q2] += 1
+            continue
+        used[tw, q2] += 1
+        out_p[r] = p
+        out_cost[r] = cost_to(j, p, scope, node_lo, node_hi)
+        cap[found] -= 1
+        row[found] = k if row[found] == -1 else -2
+        out_j[k] = found
+        out_p[k] = p2
+        out_cost[k] = cost_to(found, p2, scope, node_lo, node_hi)
+        k += 1
+        need[p] -= 1
+        stats[5] += 1
+    if need[p] > 0:
+        tried[q, a] = level + 1
+    return k

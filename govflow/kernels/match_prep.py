@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,7 +44,14 @@ class Prepared:
     node_lo: NDArray[np.int64]
     node_hi: NDArray[np.int64]
     cursor: NDArray[np.int64]
+    p_ptr: NDArray[np.int64]
+    p_cls: NDArray[np.int32]
+    q_ptr: NDArray[np.int64]
+    q_pat: NDArray[np.int32]
     max_slots: int
+    #: kernel counters: reroutes tried, reroutes done, scan steps, repair scan steps,
+    #: replacement scan steps, repairs done
+    stats: NDArray[np.int64]
 
 
 def ancestors(parent: NDArray[np.int32]) -> NDArray[np.int32]:
@@ -131,8 +139,7 @@ def prepare(
     post_q = np.ascontiguousarray(inverse.ravel(), np.int32)
     wanted = np.bitwise_or.reduce(classes) if classes.size else np.uint64(0)
     cand = np.flatnonzero(vavail & (vcap > 0))
-    patterns, vpat = np.unique(vtags[cand] & wanted, return_inverse=True)
-    vpat = vpat.ravel()
+    patterns, vpat = _patterns(vtags[cand] & wanted)
     n_p, n_q = patterns.shape[0], classes.shape[0]
     if n_p * n_q > MAX_CLASS_CELLS:
         raise KernelInputError(
@@ -146,8 +153,7 @@ def prepare(
     supply = np.bincount(vpat, weights=vcap[cand], minlength=n_p).astype(np.int64)
     demand = np.bincount(post_q, weights=phead, minlength=n_q).astype(np.int64)
     flow = _max_flow(elig, supply, demand) if n_p and n_q else np.zeros((n_p, n_q), np.int64)
-    key = pos[vcell[cand]] * (n_q + 1) + serves[vpat]
-    sort = np.argsort(key, kind="stable")
+    sort = _stable_order(pos[vcell[cand]], serves[vpat])
     order = cand[sort].astype(np.int64)
     node_lo, node_hi = _ranges(anc, pos[vcell[order]], pos)
     eligible_supply = elig.T.astype(np.int64) @ supply if n_p else np.zeros(n_q, np.int64)
@@ -164,5 +170,35 @@ def prepare(
         post_order=post_order.astype(np.int32), post_q=post_q,
         need=np.ascontiguousarray(phead, np.int32).copy(),
         scope=np.ascontiguousarray(scope, np.int32), node_lo=node_lo, node_hi=node_hi,
-        cursor=np.full((n_q, n_nodes + 1), -1, np.int64), max_slots=int(flow.sum()),
+        cursor=np.full((n_q, n_nodes + 1), -1, np.int64), **_adjacency(elig),
+        max_slots=int(flow.sum()), stats=np.zeros(8, np.int64),
     )
+
+
+def _patterns(masked: NDArray[np.uint64]) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    """Distinct tag sets and each volunteer's index among them."""
+    patterns, inverse = np.unique(masked, return_inverse=True)
+    return patterns, inverse.ravel().astype(np.int64)
+
+
+def _stable_order(primary: NDArray[np.int64], secondary: NDArray[np.int64]
+                  ) -> NDArray[np.int64]:
+    """Indices sorted by ``primary`` then ``secondary`` (radix sorts when both fit 16 bits)."""
+    if primary.size and max(int(primary.max()), int(secondary.max())) < 2**16:
+        first = np.argsort(secondary.astype(np.uint16), kind="stable")
+        second = np.argsort(primary[first].astype(np.uint16), kind="stable")
+        return first[second]
+    return np.lexsort((secondary, primary))
+
+
+def _adjacency(elig: NDArray[np.uint8]) -> dict[str, Any]:
+    """Eligibility as two CSR lists: classes of each pattern, patterns of each class."""
+    n_p, n_q = elig.shape
+    ii, jj = np.nonzero(elig)
+    by_q = np.lexsort((ii, jj))
+    return {
+        "p_ptr": np.searchsorted(ii, np.arange(n_p + 1)).astype(np.int64),
+        "p_cls": np.ascontiguousarray(jj, np.int32),
+        "q_ptr": np.searchsorted(jj[by_q], np.arange(n_q + 1)).astype(np.int64),
+        "q_pat": np.ascontiguousarray(ii[by_q], np.int32),
+    }

@@ -26,6 +26,7 @@ class Ticker:
 
     def __enter__(self) -> Ticker:
         if self.enabled:
+            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -37,7 +38,7 @@ class Ticker:
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("sim {task.fields[moment]}"), TextColumn("{task.fields[rate]} items/s"),
-                TimeElapsedColumn(), transient=True,
+                TimeElapsedColumn(), transient=True, console=Console(stderr=True),
             )
             self._progress.start()
             self._task = self._progress.add_task(self.label, total=self.total, moment="", rate="-")
