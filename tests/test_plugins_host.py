@@ -142,3 +142,9 @@ def test_the_package_exports_a_sorted_complete_all() -> None:
 
     assert package.__all__ == sorted(package.__all__)
     assert all(hasattr(package, name) for name in package.__all__)
+
+
+def test_a_plugin_given_as_a_class_is_instantiated_per_host() -> None:
+    """A class (e.g. what an entry point names) becomes one instance per host."""
+    host = PluginHost([Adds], entry_points=False)
+    assert "stamp" in host.actions and "adds" in host.plugin_names

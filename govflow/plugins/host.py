@@ -11,7 +11,8 @@ Environment:
 * ``GOVFLOW_TRACE_HOOKS=1`` logs every hook call and its result to ``govflow.plugins.trace``.
 
 A plugin module that defines ``make_plugin()`` is registered as the object that function
-returns, built afresh for each host: plugins with state keep it per engine.
+returns, and a plugin given as a class is instantiated, afresh for each host: plugins with
+state keep it per engine.
 """
 
 from __future__ import annotations
@@ -149,6 +150,8 @@ class PluginHost:
         factory = getattr(obj, "make_plugin", None)
         if isinstance(obj, ModuleType) and callable(factory):
             obj = factory()  # a fresh plugin object per engine: its state is this engine's
+        elif isinstance(obj, type):
+            obj = obj()  # an entry point naming a class: one instance per engine
         try:
             self.pm.register(obj, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
