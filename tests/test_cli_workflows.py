@@ -174,3 +174,24 @@ def test_simulate_bad_script_says_what_is_wrong(
     script.write_text(text.replace(*change), encoding="utf-8")
     assert main(["simulate", str(script)]) == 2
     assert message in capsys.readouterr().out
+
+
+def test_the_docs_dry_run_script_runs_as_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The dry-run script in docs/workflows.md runs clean and prints the lines the page shows."""
+    import re
+
+    page = (ROOT / "docs" / "workflows.md").read_text(encoding="utf-8")
+    match = re.search(r"```yaml\n(workflows: workflows\.yaml.*?)```", page, re.S)
+    assert match is not None
+    script = tmp_path / "dry-run.yaml"
+    script.write_text(match.group(1), encoding="utf-8")
+    assert main(["simulate", str(script), "--file", DISTRICT]) == 0
+    out = capsys.readouterr().out
+    shown = re.search(r"It prints \(shortened\):\n\n```text\n(.*?)```", page, re.S)
+    assert shown is not None
+    for line in shown.group(1).splitlines():
+        if line != "...":
+            pattern = re.escape(line).replace("…", "[0-9a-f]{16}")
+            assert re.search(pattern, out), line

@@ -1,28 +1,6 @@
 """A dry run: a script of events against an in-memory engine on a simulated clock.
 
-The script (YAML)::
-
-    workflows: workflows.yaml        # relative to the script (or --file on the command line)
-    start: "2026-09-28 09:00"        # local time in the calendar's time zone
-    cell: "410102001001001"          # default cell of open steps
-    actors:
-      li: {roles: [grid_worker], scope: ["410102001001001"]}
-      wang: {roles: [registrar]}
-    steps:
-      - open: standard_case          # open a case; case: names it in the script
-        case: c1
-        actor: li
-        data: {severity: 2}
-      - at: "+20 min"                # each step may wait first: +duration or a local time
-        fire: register
-        case: c1
-        actor: wang
-      - advance: 3 workdays          # let time pass, firing every due timer on the way
-      - {extend: c1, workdays: 2, actor: wang, reason: waiting for parts}
-      - {supervise: c1, level: red, actor: wang}
-      - {revisit: c1, rebound: true, actor: li}
-      - {fire: approve, case: c1, actor: wang, expect: refused}   # a step that must be refused
-    until: "+30 days"                # optional: run on to here at the end
+The script format is described in ``docs/workflows.md`` (Dry runs).
 
 Every step is shown in a timeline with what the timers did in between (warnings, breaches,
 escalations, supervision, revisits). The exit status is 1 if a step failed unexpectedly.
@@ -123,17 +101,17 @@ class Simulation:
         if kind == "advance":
             self.run_until(self.moment(f"+{step['advance']}", where))
             return
+        case = str(step.get("case") or (step[kind] if kind not in ("open", "fire") else ""))
         try:
             self.act(kind, step, where)
         except GovflowError as exc:
             label = "refused as expected" if expect == "refused" else "FAILED"
             self.failures += expect != "refused"
-            self.line(self.engine.clock.now(), str(step.get("case", "")), f"✗ {kind}",
-                      f"{label}: {exc}")
+            self.line(self.engine.clock.now(), case, f"✗ {kind}", f"{label}: {exc}")
         else:
             if expect == "refused":
                 self.failures += 1
-                self.line(self.engine.clock.now(), str(step.get("case", "")), f"✗ {kind}",
+                self.line(self.engine.clock.now(), case, f"✗ {kind}",
                           "FAILED: expected to be refused, but it was allowed")
         self.flush()
 
