@@ -17,11 +17,22 @@ At run time a missing field is ``None``; an ordering comparison with ``None`` is
 from __future__ import annotations
 
 import ast
-import operator
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from govflow.errors import GuardError
+from govflow.workflows.exprops import (
+    BINOPS,
+    Env,
+    Fn,
+    Refused,
+    and_,
+    compare,
+    lookup,
+    number,
+    or_,
+    single_comparison,
+)
 
 #: the names a guard may read; the engine fills them from the case
 ENV_NAMES: frozenset[str] = frozenset(
@@ -42,14 +53,9 @@ BUILTIN_FUNCTION_IMPLS: Mapping[str, Callable[..., Any]] = {
 BUILTIN_FUNCTIONS: frozenset[str] = frozenset(BUILTIN_FUNCTION_IMPLS)
 #: longest guard text accepted, and the deepest nesting
 MAX_LENGTH = 2000
+_CONSTANT_TYPES = (str, int, float, bool, type(None))
 MAX_DEPTH = 40
 
-Env = Mapping[str, Any]
-Fn = Callable[[Env], Any]
-
-
-class _Refused(Exception):
-    """Raised inside a compiled guard; :meth:`CompiledGuard.evaluate` names the guard."""
 
 
 class GuardSyntaxError(ValueError):
@@ -80,7 +86,7 @@ class CompiledGuard:
         """Evaluate over ``env``; runtime type errors raise GuardError naming the guard."""
         try:
             return self._fn(env)
-        except _Refused as exc:
+        except Refused as exc:
             raise GuardError(f"guard {self.source!r} failed: {exc}") from None
         except (TypeError, ValueError, ZeroDivisionError, OverflowError, KeyError) as exc:
             raise GuardError(
@@ -124,89 +130,6 @@ def compile_guard(
     builder = _Builder(frozenset(functions), None if fields is None else frozenset(fields))
     fn = builder.build(tree.body, 0)
     return CompiledGuard(source, fn, frozenset(builder.fields), frozenset(builder.called))
-
-
-_BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-}
-_ORDER: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
-_EQUALITY: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Is: operator.is_,
-    ast.IsNot: operator.is_not,
-}
-_CONSTANT_TYPES = (str, int, float, bool, type(None))
-
-
-def _number(value: Any, what: str) -> Any:
-    # type() rather than isinstance(): never read an attribute (not even __class__) of a value
-    if issubclass(type(value), int | float):
-        return value
-    raise _Refused(f"{what} needs numbers, got {type(value).__name__} {value!r}")
-
-
-def _compare(op: type[ast.cmpop], left: Any, right: Any) -> bool:
-    if op in _ORDER:
-        if left is None or right is None:
-            return False
-        return bool(_ORDER[op](left, right))
-    if op in _EQUALITY:
-        return bool(_EQUALITY[op](left, right))
-    if right is None:  # a missing list field holds nothing
-        return op is ast.NotIn
-    contained = left in right
-    return contained if op is ast.In else not contained
-
-
-def _and(left: Fn, right: Fn) -> Fn:
-    return lambda env: left(env) and right(env)
-
-
-def _or(left: Fn, right: Fn) -> Fn:
-    return lambda env: left(env) or right(env)
-
-
-def _single_comparison(first: Fn, cmp: type[ast.cmpop], second: Fn) -> Fn:
-    order = _ORDER.get(cmp)
-    if order is not None:
-
-        def ordered(env: Env) -> bool:
-            left = first(env)
-            right = second(env)
-            if left is None or right is None:
-                return False
-            return bool(order(left, right))
-
-        return ordered
-    equality = _EQUALITY.get(cmp)
-    if equality is not None:
-        return lambda env: bool(equality(first(env), second(env)))
-    return lambda env: _compare(cmp, first(env), second(env))
-
-
-def _lookup(value: Any, key: Any) -> Any:
-    """Field lookup that yields None for what is missing (records may lack any field)."""
-    kind = type(value)
-    if kind is dict:
-        return value.get(key)
-    if value is None:
-        return None
-    if issubclass(kind, Mapping):
-        return value.get(key)
-    if issubclass(kind, list | tuple) and type(key) is int:
-        return value[key] if -len(value) <= key < len(value) else None
-    raise _Refused(f"cannot look up {key!r} in {type(value).__name__} {value!r}")
 
 
 class _Builder:
@@ -279,19 +202,19 @@ class _Builder:
                 "look things up",
             )
         self._record_field(node.value, key)
-        return self._lookup(node.value, key, depth)
+        return self.lookup(node.value, key, depth)
 
-    def _lookup(self, record: ast.expr, key: str | int, depth: int) -> Fn:
+    def lookup(self, record: ast.expr, key: str | int, depth: int) -> Fn:
         if isinstance(record, ast.Name):  # data.x: the common case, one closure
             root = record.id
 
             def field(env: Env) -> Any:
                 value = env.get(root)
-                return value.get(key) if type(value) is dict else _lookup(value, key)
+                return value.get(key) if type(value) is dict else lookup(value, key)
 
             return field
         inner = self.build(record, depth)
-        return lambda env: _lookup(inner(env), key)
+        return lambda env: lookup(inner(env), key)
 
     def _Subscript(self, node: ast.Subscript, depth: int) -> Fn:
         if not self._rooted_in_record(node.value):
@@ -306,14 +229,14 @@ class _Builder:
             if key.startswith("_"):
                 raise self.fail(node, f"key {key!r} is not allowed (no names starting with _)")
             self._record_field(node.value, key)
-        return self._lookup(node.value, key, depth)
+        return self.lookup(node.value, key, depth)
 
     def _BoolOp(self, node: ast.BoolOp, depth: int) -> Fn:
         parts = [self.build(value, depth) for value in node.values]
         fn = parts.pop()
         is_and = isinstance(node.op, ast.And)
         while parts:  # a and b and c == a and (b and c): same value, same short-circuit
-            fn = _and(parts.pop(), fn) if is_and else _or(parts.pop(), fn)
+            fn = and_(parts.pop(), fn) if is_and else or_(parts.pop(), fn)
         return fn
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Fn:
@@ -321,13 +244,13 @@ class _Builder:
         if isinstance(node.op, ast.Not):
             return lambda env: not operand(env)
         if isinstance(node.op, ast.USub):
-            return lambda env: -_number(operand(env), "unary -")
+            return lambda env: -number(operand(env), "unary -")
         if isinstance(node.op, ast.UAdd):
-            return lambda env: +_number(operand(env), "unary +")
+            return lambda env: +number(operand(env), "unary +")
         raise self.fail(node, "operator ~ is not allowed in a guard")
 
     def _BinOp(self, node: ast.BinOp, depth: int) -> Fn:
-        op = _BINOPS.get(type(node.op))
+        op = BINOPS.get(type(node.op))
         if op is None:
             raise self.fail(node, f"operator {_OPNAMES.get(type(node.op), '?')} is not allowed")
         left = self.build(node.left, depth)
@@ -335,7 +258,7 @@ class _Builder:
         symbol = _OPNAMES[type(node.op)]
 
         def arithmetic(env: Env) -> Any:
-            return op(_number(left(env), symbol), _number(right(env), symbol))
+            return op(number(left(env), symbol), number(right(env), symbol))
 
         return arithmetic
 
@@ -349,18 +272,18 @@ class _Builder:
             for cmp, value in zip(node.ops, node.comparators, strict=True)
         )
         if len(rest) == 1:
-            return _single_comparison(first, *rest[0])
+            return single_comparison(first, *rest[0])
 
-        def compare(env: Env) -> bool:
+        def chain(env: Env) -> bool:
             left = first(env)
             for cmp, value in rest:
                 right = value(env)
-                if not _compare(cmp, left, right):
+                if not compare(cmp, left, right):
                     return False
                 left = right
             return True
 
-        return compare
+        return chain
 
     def _operand(self, node: ast.expr, depth: int, cmp: ast.cmpop) -> Fn:
         """A comparison operand; ``in [constants]`` builds its collection once, not per call."""
@@ -411,7 +334,7 @@ class _Builder:
         def call(env: Env) -> Any:
             fn = env.get(name, fallback)
             if not callable(fn):
-                raise _Refused(f"guard function {name!r} is not registered with the engine")
+                raise Refused(f"guard function {name!r} is not registered with the engine")
             return fn(*(arg(env) for arg in args))
 
         return call
