@@ -69,13 +69,13 @@ def next_step(case: Case, rng: random.Random) -> Step | None:
 def _std_reported(c: Case, t: datetime, r: random.Random) -> Step:
     if c.category.startswith("ai_unconfirmed") and r.random() < 0.3:
         return _step("invalidate", "registrar", t, minutes(r, 12), r, reason="AI 误报")
-    return _step("register", "registrar", t, minutes(r, 10, late=0.07, limit=30), r)
+    return _step("register", "registrar", t, minutes(r, 6, late=0.04, limit=30), r)
 
 
 def _std_registered(c: Case, t: datetime, r: random.Random) -> Step:
     if int(c.data.get("returns") or 0) >= 3:
         return _step("arbitrate", "dispatcher", t, minutes(r, 15), r)
-    return _step("dispatch", "dispatcher", t, minutes(r, 8, late=0.06, limit=30), r)
+    return _step("dispatch", "dispatcher", t, minutes(r, 6, late=0.04, limit=30), r)
 
 
 def _std_dispatched(c: Case, t: datetime, r: random.Random) -> Step:
@@ -113,7 +113,7 @@ def _rect_reinspecting(c: Case, t: datetime, r: random.Random) -> Step:
 def _sv_found(c: Case, t: datetime, r: random.Random) -> Step:
     if r.random() < 0.06:
         return _step("dismiss", "grid_worker", t, minutes(r, 30), r, reason="摊贩已离开")
-    return _step("persuade", "grid_worker", t, minutes(r, 35, late=0.08, limit=120), r)
+    return _step("persuade", "grid_worker", t, minutes(r, 25, late=0.05, limit=120), r)
 
 
 def _sv_persuading(c: Case, t: datetime, r: random.Random) -> Step:
@@ -140,7 +140,7 @@ def _hot_callback(c: Case, t: datetime, r: random.Random) -> Step:
 
 
 def _order_sent(c: Case, t: datetime, r: random.Random) -> Step | None:
-    if r.random() < 0.12:  # no answer: the order escalates and the place is matched again
+    if r.random() < 0.08:  # no answer: the order escalates and the place is matched again
         return None
     return _step("acknowledge", "volunteer", t, minutes(r, 25, spread=0.8), r)
 
@@ -181,8 +181,8 @@ RULES: dict[tuple[str, str], Any] = {
     ("household_help", "found"): _fixed("take_on", "party_member", 240, spread=0.9,
                                         late=0.06, limit=48 * 60),
     ("household_help", "helping"): _fixed("finish", "party_member", 30 * 60, spread=0.6),
-    ("emergency_task", "assigned"): _fixed("check_in", "grid_worker", 24, spread=0.5,
-                                           late=0.06, limit=60),
+    ("emergency_task", "assigned"): _fixed("check_in", "grid_worker", 22, spread=0.45,
+                                           late=0.05, limit=60),
     ("command_order", "sent"): _order_sent,
     ("command_order", "acknowledged"): _fixed("complete", "volunteer", 240),
 }

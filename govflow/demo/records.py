@@ -26,25 +26,46 @@ from govflow.plugins.sources import RawRecord
 
 #: records a day per source (a district sees a few hundred; ~170 cases a day is a mid-size
 #: city's digital-urban-management load)
-DAILY = {"urban_patrol": 70, "ai_vision": 24, "police_incidents": 28, "police_patrols": 6,
-         "hotline_feed": 36, "party_visits": 70}
+DAILY = {"urban_patrol": 52, "ai_vision": 18, "police_incidents": 21, "police_patrols": 5,
+         "hotline_feed": 27, "party_visits": 55}
 #: the order sources are taken in each day (fixed: it decides merges and ids)
 ORDER = tuple(DAILY)
 Records = list[dict[str, Any]]
 
 
 class DayFeed:
-    """A source whose records are appended day by day; cursor = position in the list."""
+    """A source whose records are appended day by day; cursor = position in the list.
 
-    def __init__(self, name: str, model: type[BaseModel], id_field: str | None) -> None:
+    A record is released when the clock reaches its time (``until``): intake never sees a
+    record before it happened, so every open, merge and trigger is stamped after it.
+    """
+
+    def __init__(self, name: str, model: type[BaseModel], id_field: str | None,
+                 time_field: str) -> None:
         self.name = name
         self.model = model
         self.id_field = id_field
+        self.time_field = time_field
         self.records: list[dict[str, Any]] = []
+        self.times: list[datetime] = []
+        self.until: datetime | None = None
+        #: records handed to intake so far
+        self.taken = 0
+
+    def extend(self, records: Sequence[dict[str, Any]]) -> None:
+        self.records.extend(records)
+        self.times.extend(datetime.fromisoformat(r[self.time_field]) for r in records)
+
+    def ready(self) -> bool:
+        """Whether a record not yet taken has come due."""
+        return (self.taken < len(self.records) and self.until is not None
+                and self.times[self.taken] <= self.until)
 
     def read(self, cursor: str | None) -> Iterator[RawRecord]:
         start = int(cursor) + 1 if cursor is not None else 0
         for index in range(start, len(self.records)):
+            if self.until is None or self.times[index] > self.until:
+                return
             payload = self.records[index]
             rid = str(payload[self.id_field]) if self.id_field else str(index)
             yield RawRecord(id=rid, cursor=str(index), payload=payload)
@@ -152,16 +173,17 @@ def visits(gen: Generators, seed: int, day: int, n: int, rng: random.Random) -> 
 
 
 Maker = Callable[[Generators, int, int, int, random.Random], Records]
-MAKERS: Mapping[str, tuple[Maker, str | None]] = {
-    "urban_patrol": (urban, "id"), "ai_vision": (vision, "id"),
-    "police_incidents": (incidents, "id"), "police_patrols": (patrols, None),
-    "hotline_feed": (hotline, "id"), "party_visits": (visits, "id"),
+#: source → (maker, id field, time field)
+MAKERS: Mapping[str, tuple[Maker, str | None, str]] = {
+    "urban_patrol": (urban, "id", "found_at"), "ai_vision": (vision, "id", "detected_at"),
+    "police_incidents": (incidents, "id", "reported_at"), "police_patrols": (patrols, None, "at"),
+    "hotline_feed": (hotline, "id", "received_at"), "party_visits": (visits, "id", "visited_at"),
 }
 
 
 def day_records(gen: Generators, name: str, seed: int, day: int) -> list[dict[str, Any]]:
     """Source ``name``'s records of simulated day ``day``, in time order."""
-    make, _ = MAKERS[name]
+    make = MAKERS[name][0]
     rng = random.Random(f"{seed}|{name}|{day}")
     count = max(0, round(DAILY[name] * rng.uniform(0.85, 1.15)))
     return make(gen, seed, day, count, rng) if count else []

@@ -20,7 +20,7 @@ from govflow.demo.intake_view import EngineView
 from govflow.demo.progress import Progress
 from govflow.demo.records import MAKERS, ORDER, DayFeed, Generators, day_records
 from govflow.demo.result import DemoResult, Options
-from govflow.demo.timeline import CAMPAIGN_DAY, CAMPAIGN_HOUR, at_hour, day_start, steps_of
+from govflow.demo.timeline import CAMPAIGN_DAY, CAMPAIGN_HOUR, at_hour, steps_of
 from govflow.demo.workforce import Workforce
 from govflow.demo.world import World, build_world, repo_file, store_url
 from govflow.plugins.intake import Intake
@@ -55,7 +55,8 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     result = DemoResult(opts.days, opts.seed, url)
     result.seconds["build"] = clock() - started
     gen = Generators.load(plugins_dir, grid.cells())
-    feeds = {name: DayFeed(name, host.sources[name].model, MAKERS[name][1]) for name in ORDER}
+    feeds = {name: DayFeed(name, host.sources[name].model, MAKERS[name][1], MAKERS[name][2])
+             for name in ORDER}
     intake = Intake(EngineView(engine, lambda: workforce.open.values()), host)
     campaign_at = at_hour(CAMPAIGN_DAY, CAMPAIGN_HOUR)
     rematch_at = at_hour(CAMPAIGN_DAY, CAMPAIGN_HOUR + REMATCH_AFTER_HOURS)
@@ -64,18 +65,12 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     with Progress(opts.days, quiet=opts.quiet) as bar:
         bar.started = sim_start
         for day in range(1, opts.days + 1):
-            engine.run_until(day_start(day))
             for name in ORDER:
-                feeds[name].records.extend(day_records(gen, name, opts.seed, day))
-                report = intake.run(feeds[name], batch=200)
-                result.records[name] += report.read
-                result.merged[name] += report.merged
-                result.skipped[name] += report.skipped
-                result.dead[name] += report.dead
-            workforce.settle()
+                feeds[name].extend(day_records(gen, name, opts.seed, day))
             steps = steps_of(day)
             for k, moment in enumerate(steps):
                 result.timers += engine.run_until(moment)
+                _take(intake, feeds, moment, result)
                 workforce.settle()
                 if moment == campaign_at:
                     warmup.finish(proc)
@@ -95,6 +90,21 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     result.seconds["simulate"] = clock() - sim_start
     _collect(result, workforce, world, mob)
     return result, world, mob
+
+
+def _take(intake: Intake, feeds: dict[str, DayFeed], moment: Any, result: DemoResult) -> None:
+    """Take in every record that has come due by ``moment``, source by source."""
+    for name in ORDER:
+        feed = feeds[name]
+        feed.until = moment
+        if not feed.ready():
+            continue
+        report = intake.run(feed, batch=200)
+        feed.taken += report.read
+        result.records[name] += report.read
+        result.merged[name] += report.merged
+        result.skipped[name] += report.skipped
+        result.dead[name] += report.dead
 
 
 def _collect(result: DemoResult, workforce: Workforce, world: World,

@@ -1,0 +1,108 @@
+"""The end of ``govflow demo``: the cockpit per tier, the HTML page, the figures of the run,
+where the database and the page are, and what to run next."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from govflow.demo.result import DemoResult, Options
+from govflow.demo.timeline import day_start, label
+from govflow.demo.world import World
+from govflow.store.url import redact
+
+TITLE = "中原区 网格治理驾驶舱 (govflow demo)"
+
+
+def report(result: DemoResult, world: World, opts: Options, started: float) -> None:
+    """Print everything and write the page; ``started`` is when the command began."""
+    from rich.console import Console
+
+    console = Console()
+    clock = time.perf_counter
+    t = clock()
+    page = opts.out / "cockpit.html"
+    _cockpit(console, result, world, opts, page)
+    result.html = page
+    result.seconds["end"] = clock() - t
+    result.seconds["total"] = clock() - started
+    _figures(console, result)
+    _where(console, result, world, page)
+
+
+def _cockpit(console: Any, result: DemoResult, world: World, opts: Options, page: Any) -> None:
+    """Per-tier tables and the page (the kernel-based stand-in until govflow.cockpit lands)."""
+    from rich.table import Table
+
+    from govflow.demo.figures import compute
+    from govflow.demo.page import write_page
+
+    t0, t1 = day_start(1), day_start(opts.days + 1)
+    figs = compute(world.engine.store.iter_cases(), world.grid, t0, t1)
+    for tier, name in ((0, "district"), (1, "streets")):
+        table = Table(title=f"cockpit: {name} ({label(t0)} – {label(t1)})")
+        for col in ("node", "name", "opened", "closed", "open", "overdue", "red",
+                    "on time", "rework", "on post"):
+            table.add_column(col, justify="left" if col in ("node", "name") else "right",
+                             no_wrap=True)
+        for i, code in enumerate(figs.codes):
+            if int(figs.tier[i]) != tier:
+                continue
+            r = figs.row(code)
+            table.add_row(code, world.grid.node(code).name, *(f"{r[k]:,.0f}" for k in (
+                "opened", "closed", "backlog", "overdue", "red")),
+                f"{r['on_time_rate']:.1%}", f"{r['rework_rate']:.1%}",
+                f"{r['on_post_rate']:.1%}")
+        console.print(table)
+    write_page(page, figs, world.grid, TITLE)
+
+
+def _figures(console: Any, result: DemoResult) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{result.days} simulated days, seed {result.seed}")
+    for col in ("source", "records", "cases opened", "merged", "skipped", "dead letters"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for source in sorted(set(result.records) | set(result.opened)):
+        table.add_row(source, f"{result.records.get(source, 0):,}",
+                      f"{result.opened.get(source, 0):,}", f"{result.merged.get(source, 0):,}",
+                      f"{result.skipped.get(source, 0):,}", f"{result.dead.get(source, 0):,}")
+    console.print(table)
+    c, m, e, camp = result.cases, result.messages, result.events, result.campaign
+    console.print(
+        f"workforce actions {sum(result.actions.values()):,} (refused "
+        f"{sum(result.refused.values()):,}); timers fired {result.timers:,}: warnings "
+        f"{m.get('warning', 0):,}, red lights {m.get('breach', 0):,}, escalations "
+        f"{e.get('escalated', 0):,} ({c.get('escalated', 0):,} cases), supervision cards "
+        f"{m.get('supervision', 0):,}; reworked cases {c.get('reworked', 0):,}; revisits "
+        f"{e.get('revisits', 0):,} with {e.get('rebounds', 0):,} rebounds (reopened)")
+    if camp:
+        console.print(
+            f"campaign {camp['id']}: {camp['tasks']} cells, on post in time {camp['on_post']} "
+            f"(到岗率 {camp['rate']:.1%}), late {camp['late']}, still open {camp['open']}; "
+            f"{camp['matched']:,} of {camp['places']:,} places filled from "
+            f"{camp['available']:,} available volunteers (travel {camp['travel']}), "
+            f"{camp['replaced']} silent replaced by {camp['refilled']} rematched")
+    s = result.seconds
+    sim = s.get("simulate", 0.0) or 1e-9
+    console.print(
+        f"wall time {s.get('total', 0):.1f} s (build {s.get('build', 0):.1f} s, simulate "
+        f"{sim:.1f} s, cockpit {s.get('end', 0):.1f} s); {result.total_records:,} records "
+        f"({result.total_records / sim:,.0f}/s), {result.total_opened:,} cases opened "
+        f"({result.total_opened / sim:,.0f}/s)")
+
+
+def _where(console: Any, result: DemoResult, world: World, page: Any) -> None:
+    url = redact(result.url)
+    root = world.grid.root
+    street = world.grid.children(root)[0]
+    camp = result.campaign.get("id", "CAMPAIGN")
+    console.print(f"\ndatabase: {url}\ncockpit page: {page.resolve()}\n\nnext:")
+    for line in (
+        f"govflow cockpit --url '{url}' --node {street}",
+        f"govflow cockpit --url '{url}' --html cockpit.html",
+        f"govflow campaign status {camp} --url '{url}' --tier 1",
+        f"govflow grid show {street} --url '{url}'",
+        "govflow replay ../shared/data/la311/MyLA311_2017_subset.csv --mapping replay/la311.yaml",
+    ):
+        console.print(f"  {line}", highlight=False, soft_wrap=True)
