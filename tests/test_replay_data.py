@@ -104,6 +104,8 @@ def _figures(rows: list[tuple[str, float | None, bool, bool, bool]]) -> dict[str
 
 def check(report: dict[str, Any], expected: dict[str, Any]) -> None:
     """Every figure of every area, and the totals, equal the independent ones exactly."""
+    assert report["good"] + report["bad_rows"] == report["rows"]
+    assert report["good"] == expected["all"]["cases"]
     keys = ("cases", "closed", "median_handling_seconds", "within_limit", "within_limit_share",
             "yellow", "red")
     assert set(report["areas"]) == set(expected["areas"])

@@ -37,13 +37,15 @@ class CaseOutcome:
 def outcomes_of(
     engine: Engine, records: Sequence[ReplayRecord], case_ids: Mapping[str, str]
 ) -> list[CaseOutcome]:
-    """Read every record's case and its log."""
+    """Read every record's case (in one pass over the store) and its log."""
+    wanted = set(case_ids.values())
+    cases = {c.id: c for c in engine.store.iter_cases() if c.id in wanted}
     out: list[CaseOutcome] = []
     for rec in records:
         case_id = case_ids.get(rec.id)
         if case_id is None:
             continue
-        case = engine.case(case_id)
+        case = cases.get(case_id) or engine.case(case_id)
         yellow = red = escalated = red_before_close = False
         for event in engine.history(case_id):
             trigger = event.trigger

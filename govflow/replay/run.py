@@ -29,7 +29,7 @@ from govflow.replay.outcome import CaseOutcome, outcomes_of
 from govflow.replay.progress import Ticker
 from govflow.replay.records import Move, ReadResult, ReplayRecord
 from govflow.store.base import Store
-from govflow.workflows.spec import WorkflowSet
+from govflow.workflows.spec import WorkflowSet, WorkflowSpec
 from govflow.worktime import WorkCalendar
 
 #: who files the replayed requests (a role of the replay workflows)
@@ -159,6 +159,8 @@ class _Runner:
         self.failed: dict[int, tuple[ReplayRecord, Move]] = {}
         #: a lower bound of the earliest pending timer (None: no timer)
         self.next_due = engine.store.next_due()
+        #: triggers whose every destination sets no timer: after them the bound still holds
+        self.quiet = quiet_triggers(engine.workflow(workflow))
 
     def step(self, moments: list[tuple[datetime, Batch]], i: int) -> int:
         """Apply moment ``i`` (or a run of open-only moments from it); the next index."""
@@ -167,15 +169,17 @@ class _Runner:
         moves = [(rec, move) for rec, move in batch if move is not None]
         j = i + 1
         if moves:
-            self.open([rec for rec, move in batch if move is None], moment)
+            opened = self.open([rec for rec, move in batch if move is None], moment)
             self.move(moves)
+            if opened or any(not m.note and m.trigger not in self.quiet for _, m in moves):
+                self.next_due = self.engine.store.next_due()
         else:
             opens = [rec for rec, _ in batch]
             while j < len(moments) and len(opens) < self.CHUNK and self._opens_only(moments[j]):
                 opens.extend(rec for rec, _ in moments[j][1])
                 j += 1
             self.open(opens, None)
-        self.next_due = self.engine.store.next_due()
+            self.next_due = self.engine.store.next_due()
         return j
 
     def _opens_only(self, item: tuple[datetime, Batch]) -> bool:
@@ -193,16 +197,18 @@ class _Runner:
             return
         if self.next_due is not None and self.next_due < moment:
             self.engine.run_until(moment - _EPS)
+            self.next_due = self.engine.store.next_due()
         clock.set(moment)
 
-    def open(self, opens: list[ReplayRecord], moment: datetime | None) -> None:
+    def open(self, opens: list[ReplayRecord], moment: datetime | None) -> bool:
         if not opens:
-            return
+            return False
         requests = [self.open_request(rec, moment or rec.created) for rec in opens]
         cases = self.engine.apply_batch(requests)
         for rec, case in zip(opens, cases, strict=True):
             assert isinstance(case, Case)
             self.result.case_ids[rec.id] = case.id
+        return True
 
     def move(self, moves: list[tuple[ReplayRecord, Move]]) -> None:
         requests: list[Request] = []
@@ -238,6 +244,17 @@ class _Runner:
         self.result.refused[reason] += 1
         return DeadLetter(f"{self.source}:{rec.id}:{move.trigger}", self.source, rec.id,
                           f"{reason}: {exc}", repr(move), self.engine.clock.now())
+
+
+def quiet_triggers(spec: WorkflowSpec) -> frozenset[str]:
+    """Triggers of ``spec`` whose destinations set no timer (no deadline, no supervision
+    rule, no revisit cycle): firing them can only cancel timers, never add an earlier one."""
+    timed = {name for name, state in spec.states.items() if state.deadline is not None}
+    timed |= {rule.state for rule in spec.supervision}
+    if spec.revisit is not None:
+        timed.add(spec.revisit.after_state)
+    loud = {t.trigger for t in spec.transitions if t.dest in timed}
+    return frozenset(t.trigger for t in spec.transitions) - loud
 
 
 def _write_bad_rows(engine: Engine, read: ReadResult) -> None:
