@@ -183,6 +183,11 @@ def test_the_good_base_loads() -> None:
          "yellow}]\n", 6, "cannot read duration 'soon'"),
         ("    initial: a\n", "    initial: a\n    supervision: [{state: a, after: 1 day, level: "
          "orange}]\n", 6, "'yellow' or 'red'"),
+        ("    initial: a\n", "    initial: a\n    supervision: [{state: a, after: 2 days, level: "
+         "yellow}, {state: a, after: 1 day, level: red}]\n", 6, "give red the longer time"),
+        ("    initial: a\n", "    initial: a\n    supervision: [{state: a, after: 2 days, level: "
+         "red}, {state: a, after: 3 days, level: red}]\n", 6, "already set by supervision[0]"),
+        ("from: a, to: b", "from: [], to: b", 11, "at least 1 item"),
         ("    initial: a\n", "    initial: a\n    revisit: {after: b, every: 1 day}\n", 6,
          "say when to revisit"),
         ("    initial: a\n", "    initial: a\n    revisit: {after: b, every: 1 day, times: 2, "

@@ -153,6 +153,7 @@ class TransitionModel(_Model):
     trigger: str = Field(description="the name a caller fires (snake_case)")
     from_: StateNames = Field(
         alias="from",
+        min_length=1,
         description='source state, a list of them, or "*" for every non-final state',
     )
     to: str = Field(description="the state the case moves to")

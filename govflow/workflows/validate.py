@@ -15,6 +15,7 @@ from govflow.workflows.expr import CompiledGuard, GuardSyntaxError, compile_guar
 from govflow.workflows.schema import DeadlineModel, TransitionModel, WorkflowModel
 from govflow.workflows.structure import Found
 from govflow.workflows.yamlio import Path
+from govflow.worktime.parse import parse_duration
 
 SYSTEM_ROLE = "system"
 ANY = "*"
@@ -307,6 +308,18 @@ class WorkflowChecker:
                 self.add(path, f"{rule.level} card on {rule.state!r} is already set by "
                          f"supervision[{seen[key]}]; keep one")
             seen[key] = i
+        for (state, level), i in seen.items():
+            red = seen.get((state, "red"))
+            if level != "yellow" or red is None:
+                continue
+            yellow_after = parse_duration(self.wf.supervision[i].after)
+            red_after = parse_duration(self.wf.supervision[red].after)
+            if yellow_after.unit == red_after.unit and yellow_after.amount >= red_after.amount:
+                self.add(
+                    ("supervision", red, "after"),
+                    f"the red card on {state!r} comes at {red_after}, not after the yellow card "
+                    f"({yellow_after}); give red the longer time",
+                )
 
     def check_revisit(self) -> None:
         rv = self.wf.revisit
