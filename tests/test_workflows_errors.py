@@ -308,3 +308,48 @@ def test_a_state_typo_is_one_problem_not_echoes() -> None:
     assert [p.message.split(";")[0] for p in problems] == [
         "target state 'don' is not a state of w (did you mean 'done'?)"
     ]
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[int, list[tuple[int, int]], set[int]]:
+    n = draw(st.integers(2, 6))
+    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=10))
+    finals = draw(st.sets(st.integers(1, n - 1), min_size=1))
+    return n, edges, finals
+
+
+def _closure(start: set[int], edges: list[tuple[int, int]]) -> set[int]:
+    seen = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for a, b in edges:
+            if a in seen and b not in seen:
+                seen.add(b)
+                changed = True
+    return seen
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs())
+def test_graph_checks_agree_with_a_reference(graph: tuple[int, list[tuple[int, int]], set[int]]) -> None:
+    """On random state graphs, unreachable, dead-end and out-of-final problems are exactly right."""
+    n, edges, finals = graph
+    states = "\n".join(f"      s{i}: {{final: {'true' if i in finals else 'false'}}}" for i in range(n))
+    transitions = "\n".join(
+        f"      - {{trigger: t{k}, from: s{a}, to: s{b}, roles: [r]}}" for k, (a, b) in enumerate(edges)
+    )
+    text = f"roles: [r]\nworkflows:\n  w:\n    version: 1\n    initial: s0\n    states:\n{states}\n" \
+        f"    transitions:\n{transitions or '      []'}\n"
+    reachable = _closure({0}, edges)
+    closing = _closure(finals, [(b, a) for a, b in edges])
+    expected = {f"state 's{i}' cannot be reached" for i in range(n) if i not in reachable}
+    expected |= {f"state 's{i}' has no path to a final state" for i in range(n) if i not in closing}
+    expected |= {f"transition 't{k}' leaves final state 's{a}'" for k, (a, _) in enumerate(edges)
+                 if a in finals}
+    try:
+        load_workflows(text)
+        found: set[str] = set()
+    except WorkflowLoadError as exc:
+        found = {p.message.split(";")[0].split(" from the")[0].split(", so")[0] for p in exc.problems}
+    assert found == expected
