@@ -287,3 +287,13 @@ def test_extra_action_and_function_names_are_accepted() -> None:
         text, actions=BUILTIN_ACTIONS | {"ring_bell"}, functions=BUILTIN_FUNCTIONS | {"near"}
     ).workflows["tiny"]
     assert spec.transitions[0].actions == ("ring_bell",)
+
+
+def test_builtin_names_match_the_engine() -> None:
+    """The loader's built-in names are exactly the actions and functions the engine implements."""
+    from govflow.engine.actions import BUILTIN_ACTIONS as ENGINE_ACTIONS
+    from govflow.engine.actions import BUILTIN_FUNCTIONS as ENGINE_FUNCTIONS
+    from govflow.workflows import BUILTIN_FUNCTION_IMPLS
+
+    assert set(ENGINE_ACTIONS) == BUILTIN_ACTIONS
+    assert set(ENGINE_FUNCTIONS) == BUILTIN_FUNCTIONS == set(BUILTIN_FUNCTION_IMPLS)
