@@ -19,6 +19,8 @@ class Options:
     workflows: Path | None = None
     plugins_dir: Path | None = None
     quiet: bool = False
+    #: load the kernels in a second process meanwhile (see :mod:`govflow.demo.warmup`)
+    warmup: bool = True
 
 
 @dataclass

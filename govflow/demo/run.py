@@ -23,17 +23,18 @@ from govflow.demo.result import DemoResult, Options
 from govflow.demo.timeline import CAMPAIGN_DAY, CAMPAIGN_HOUR, at_hour, steps_of
 from govflow.demo.workforce import Workforce
 from govflow.demo.world import World, build_world, repo_file, store_url
+from govflow.errors import GovflowError
 from govflow.plugins.intake import Intake
 
 #: how long after the campaign starts the silent volunteers are replaced
 REMATCH_AFTER_HOURS = 2.0
 
 
-def simulate(opts: Options, *, warm: bool = True) -> tuple[DemoResult, World, Any]:
+def simulate(opts: Options) -> tuple[DemoResult, World, Any]:
     """Run the demo; returns its figures, the world (engine still open) and the campaign."""
     clock = time.perf_counter
     started = clock()
-    proc = warmup.start() if warm else None
+    proc = warmup.start() if opts.warmup else None
     try:
         return _simulate(opts, proc, started)
     finally:
@@ -58,8 +59,9 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     feeds = {name: DayFeed(name, host.sources[name].model, MAKERS[name][1], MAKERS[name][2])
              for name in ORDER}
     intake = Intake(EngineView(engine, lambda: workforce.open.values()), host)
-    campaign_at = at_hour(CAMPAIGN_DAY, CAMPAIGN_HOUR)
-    rematch_at = at_hour(CAMPAIGN_DAY, CAMPAIGN_HOUR + REMATCH_AFTER_HOURS)
+    campaign_day = min(CAMPAIGN_DAY, opts.days)  # a short run still shows the campaign
+    campaign_at = at_hour(campaign_day, CAMPAIGN_HOUR)
+    rematch_at = at_hour(campaign_day, CAMPAIGN_HOUR + REMATCH_AFTER_HOURS)
     mob: mobilise.Mobilisation | None = None
     sim_start = clock()
     with Progress(opts.days, quiet=opts.quiet) as bar:
@@ -151,17 +153,22 @@ def options(args: argparse.Namespace) -> Options:
     )
 
 
-def main(args: argparse.Namespace) -> int:
-    """``govflow demo``: simulate, then print the cockpit and where everything is."""
+def run_demo(opts: Options) -> DemoResult:
+    """Simulate, then print the cockpit, write the page and say where everything is."""
     from govflow.demo.summary import report
 
     started = time.perf_counter()
-    opts = options(args)
     if opts.days < 1:
-        raise SystemExit("govflow demo: --days must be at least 1")
+        raise GovflowError(f"--days must be at least 1, got {opts.days}")
     result, world, _ = simulate(opts)
     try:
         report(result, world, opts, started)
     finally:
         world.engine.close()
+    return result
+
+
+def main(args: argparse.Namespace) -> int:
+    """``govflow demo``."""
+    run_demo(options(args))
     return 0
