@@ -40,12 +40,15 @@ def leaves(parent: NDArray[np.int32]) -> NDArray[np.int32]:
 
 def sample_cases(seed: int, n: int, parent: NDArray[np.int32], *, n_status: int = 8,
                  n_category: int = 30, n_source: int = 5) -> CaseColumns:
-    """``n`` cases opened over 90 days, 70 % closed within 10 days, a few categories common."""
+    """``n`` cases opened over 90 days, handled in about 3 days (some never: 3 %), due in 1 to
+    8 days; what would close after day 90 is still open. A few categories are common."""
     rng = np.random.default_rng(seed)
     cells = leaves(parent)
     opened = T_START + rng.integers(0, 90 * DAY, n)
-    closed = np.where(rng.random(n) < 0.7, opened + rng.integers(0, 10 * DAY, n), NEVER)
-    due = opened + rng.integers(3600, 8 * DAY, n)
+    handling = rng.exponential(3 * DAY, n).astype(np.int64)
+    closed = opened + handling
+    closed = np.where((closed < T_START + 90 * DAY) & (rng.random(n) > 0.03), closed, NEVER)
+    due = opened + rng.integers(DAY, 8 * DAY, n)
     weights = np.ones(n_category) / np.arange(1, n_category + 1)
     return CaseColumns(
         cell=cells[rng.integers(0, cells.shape[0], n)],

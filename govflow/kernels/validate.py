@@ -39,7 +39,9 @@ def as_array(name: str, values: Any, dtype: type[np.generic]) -> NDArray[Any]:
                 f"{name} holds values from {lo} to {hi}, outside {target} "
                 f"({info.min}..{info.max})"
             )
-    return np.ascontiguousarray(arr, dtype=target)
+    out = np.ascontiguousarray(arr, dtype=target)
+    # the explicit signatures take writeable arrays; read-only ones (e.g. a grid's) are copied
+    return out if out.flags.writeable else out.copy()
 
 
 def as_times(name: str, values: Any) -> NDArray[np.int64]:

@@ -1,0 +1,116 @@
+"""A columnar snapshot of cases for the kernels: ``store.iter_cases()`` → numpy arrays.
+
+Strings become small ints with lookup tables (sorted, so a snapshot is deterministic):
+categories, statuses (the case's state) and sources. Times become int64 epoch seconds, with
+:data:`~govflow.kernels.columns.NEVER` for "not closed" and "no deadline". The kernels never
+see a :class:`~govflow.engine.records.Case` object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from govflow.engine.records import Case
+from govflow.errors import KernelInputError
+from govflow.kernels.columns import NEVER, CaseColumns
+
+LIGHT_CODES = {"green": 0, "yellow": 1, "red": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Case columns plus what their codes mean; ``skipped`` counts cases off the grid."""
+
+    columns: CaseColumns
+    case_ids: tuple[str, ...]
+    categories: tuple[str, ...]
+    statuses: tuple[str, ...]
+    sources: tuple[str, ...]
+    skipped: int = 0
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def source_code(self, name: str) -> int:
+        """The code of source ``name``, or -1 when no case has it."""
+        return self.sources.index(name) if name in self.sources else -1
+
+
+def _table(values: list[str], what: str) -> tuple[tuple[str, ...], NDArray[np.int16]]:
+    names, codes = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+    if names.shape[0] > np.iinfo(np.int16).max:
+        raise KernelInputError(f"more than 32767 distinct {what}: group them first")
+    return tuple(str(n) for n in names), codes.ravel().astype(np.int16)
+
+
+def _seconds(moment: Any) -> int:
+    return NEVER if moment is None else int(moment.timestamp())
+
+
+def _due(case: Case) -> int:
+    """The deadline: the case's, else one its data names (campaign tasks keep ``due``)."""
+    if case.due_at is not None:
+        return int(case.due_at.timestamp())
+    raw = case.data.get("due") if isinstance(case.data, dict) else None
+    if isinstance(raw, str):
+        try:
+            return int(datetime.fromisoformat(raw).timestamp())
+        except ValueError:
+            return NEVER
+    return NEVER
+
+
+def snapshot(cases: Iterable[Case], index: Mapping[str, int]) -> Snapshot:
+    """Columns of every case whose cell is in ``index`` (node code → grid-array position)."""
+    ids: list[str] = []
+    cell: list[int] = []
+    cats: list[str] = []
+    states: list[str] = []
+    sources: list[str] = []
+    light: list[int] = []
+    opened: list[int] = []
+    closed: list[int] = []
+    due: list[int] = []
+    rework: list[int] = []
+    skipped = 0
+    for case in cases:
+        node = index.get(case.cell)
+        if node is None:
+            skipped += 1
+            continue
+        ids.append(case.id)
+        cell.append(node)
+        cats.append(case.category)
+        states.append(case.state)
+        sources.append(case.source)
+        light.append(LIGHT_CODES.get(case.light, 0))
+        opened.append(_seconds(case.opened_at))
+        closed.append(_seconds(case.closed_at))
+        due.append(_due(case))
+        rework.append(min(case.rework, np.iinfo(np.int16).max))
+    cat_names, cat_codes = _table(cats, "categories")
+    st_names, st_codes = _table(states, "states")
+    src_names, src_codes = _table(sources, "sources")
+    columns = CaseColumns(
+        cell=np.asarray(cell, np.int32), category=cat_codes, status=st_codes.astype(np.int8)
+        if len(st_names) < 128 else _too_many("states"),
+        light=np.asarray(light, np.int8), opened=np.asarray(opened, np.int64),
+        closed=np.asarray(closed, np.int64), due=np.asarray(due, np.int64),
+        rework=np.asarray(rework, np.int16), source=src_codes,
+    )
+    return Snapshot(columns, tuple(ids), cat_names, st_names, src_names, skipped)
+
+
+def _too_many(what: str) -> NDArray[np.int8]:
+    raise KernelInputError(f"more than 127 distinct {what}: the status column is int8")
+
+
+def from_store(store: Any, index: Mapping[str, int]) -> Snapshot:
+    """:func:`snapshot` of every case of a :class:`~govflow.store.base.Store`."""
+    return snapshot(store.iter_cases(), index)
