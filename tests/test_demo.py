@@ -11,7 +11,6 @@ import pytest
 from govflow.demo.result import DemoResult, Options
 from govflow.demo.run import run_demo, simulate
 from govflow.demo.world import store_url
-
 from tests.conftest import postgres_url
 
 pytestmark = pytest.mark.slow
