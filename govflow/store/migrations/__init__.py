@@ -37,6 +37,16 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     command.upgrade(cfg, revision)
 
 
+def downgrade(connection: Connection, revision: str) -> None:
+    """Downgrade the database behind ``connection`` to ``revision`` (``"base"``: empty)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = config(connection)
+    assert isinstance(cfg, Config)
+    command.downgrade(cfg, revision)
+
+
 def current(connection: Connection) -> str | None:
     """The revision the database is at, or ``None`` when it has no ``alembic_version`` table."""
     from alembic.runtime.migration import MigrationContext
