@@ -177,3 +177,12 @@ def test_a_case_keeps_the_version_it_started_on(engine: Engine) -> None:
     assert new.due_at - new.opened_at == timedelta(hours=2)
     advance(engine, hours=1)
     assert engine.case(old).light == "red" and engine.case(new.id).light == "yellow"
+
+
+def test_without_a_grid_escalation_follows_the_codes(engine: Engine) -> None:
+    """No grid given: the tree is read off the 6+3+3+3 codes, messages go to the node."""
+    case_id = engine.open_case("standard_case", cell=CELL, actor=WORKER).id
+    advance(engine, minutes=30)
+    case = engine.case(case_id)
+    assert (case.owner, case.escalation) == (COMMUNITY, 1)
+    assert engine.history(case_id)[-1].data["on_duty"] is None

@@ -1,8 +1,10 @@
 """What the engine needs to know about the grid: parents, containment and the duty chain.
 
 :class:`govflow.grid.Grid` implements this. Without a grid the engine uses
-:class:`PrefixHierarchy`: node codes nest by prefix (``410102`` ⊃ ``410102001`` ⊃ ...), so
-scope checks still work, but nobody is on duty and escalation has no parent to move to.
+:class:`PrefixHierarchy`, which reads the tree off the codes themselves: a 6-digit
+administrative code for the district, then 3 digits each for street, community and cell
+(``410102`` ⊃ ``410102001`` ⊃ ``410102001001`` ⊃ ``410102001001001``). Scope checks and
+escalation work; nobody is on duty, so messages go to the node code.
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ class Hierarchy(Protocol):
 
 
 class PrefixHierarchy:
-    """The fallback: codes nest by prefix; no parents, nobody on duty."""
+    """The fallback: the tree read off 6 + 3 + 3 + 3 digit codes; nobody on duty."""
 
     def parent_of(self, node: str) -> str | None:
-        return None
+        return node[:-3] if len(node) > 6 and len(node) % 3 == 0 else None
 
     def is_within(self, node: str, ancestor: str) -> bool:
         return node.startswith(ancestor)
