@@ -149,3 +149,52 @@ def test_progress_ticker_counts_every_item(capsys: pytest.CaptureFixture[str]) -
         assert ticker._done == 3000
     assert capsys.readouterr().out == ""
     assert not Ticker(10, enabled=True, label="short").enabled  # too short to show a bar
+
+
+STAGED = """\
+calendar: {timezone: UTC, official: false}
+roles: [resident, agency, system]
+workflows:
+  staged:
+    version: 1
+    initial: open
+    open_roles: [resident]
+    states:
+      open: {}
+      handling: {deadline: {limit: 2 hours, yellow_at: 0.5}}
+      closed: {final: true}
+    transitions:
+      - {trigger: start, from: open, to: handling, roles: [agency]}
+      - {trigger: close, from: [open, handling], to: closed, roles: [agency]}
+"""
+
+
+def test_moves_into_a_timed_state_get_their_deadline(tmp_path: Path) -> None:
+    """A CSV with a start time and a close time: the start enters a state with a 2-hour
+    limit, whose warning and breach fire at their times even though nothing was due before
+    (and a later record does not push them late); a record closed straight from open never
+    warns."""
+    from govflow.replay import parse_mapping, read_csv
+
+    (tmp_path / "wf.yaml").write_text(STAGED, encoding="utf-8")
+    (tmp_path / "r.csv").write_text(
+        "id,opened,started,closed,area\n"
+        "1,2024-03-04T08:00:00,2024-03-04T09:00:00,,north\n"
+        "2,2024-03-04T08:30:00,,2024-03-04T09:30:00,north\n"
+        "3,2024-03-04T08:40:00,2024-03-04T08:50:00,2024-03-04T09:40:00,south\n"
+        "4,2024-03-04T08:40:00,2024-03-04T07:00:00,,south\n"
+        "5,2024-03-04T10:30:00,,,south\n", encoding="utf-8")
+    mapping = parse_mapping(
+        "source: s\ntimezone: UTC\nworkflow: staged\nid: id\ncreated: {column: opened}\n"
+        "closed: {column: closed}\nmoves: [{column: started, trigger: start}]\narea: area\n")
+    read = read_csv(tmp_path / "r.csv", mapping)
+    assert read.bad_by_reason() == {"unparseable or early move time": 1}
+    engine = replay_engine(tmp_path / "wf.yaml", read)
+    result = replay(read, workflow="staged", engine=engine, until=at(12))
+    log = {rid: [(e.trigger, e.at) for e in engine.history(cid)]
+           for rid, cid in result.case_ids.items()}
+    assert log["1"] == [("open", at(8)), ("start", at(9)), ("warn", at(10)), ("breach", at(11))]
+    assert log["2"] == [("open", at(8.5)), ("close", at(9.5))]
+    assert log["3"] == [("open", at(8 + 40 / 60)), ("start", at(8 + 50 / 60)),
+                        ("close", at(9 + 40 / 60))]
+    assert read.records[2].closed == at(9 + 40 / 60)

@@ -49,6 +49,13 @@ class TimeColumn(_Model):
     )
 
 
+class MoveColumn(TimeColumn):
+    """A timestamp column whose time fires a trigger (or writes a note) on the case."""
+
+    trigger: str = Field(description="the trigger fired at this time (or the note's name)")
+    note: bool = Field(default=False, description="write an event only, no state change")
+
+
 class StatusMap(_Model):
     """Which trigger the closing time fires, by the record's status."""
 
@@ -84,6 +91,10 @@ class ReplayMapping(_Model):
         default=None, description="when it was closed (csv); open311 reads the notes"
     )
     close_trigger: str = Field(default="close", description="trigger fired at the closed time")
+    moves: list[MoveColumn] = Field(
+        default_factory=list, description="other timestamp columns that move the case before "
+        "it closes (e.g. dispatched, serviced), applied in time order",
+    )
     status: StatusMap | None = Field(default=None, description="per-status close triggers")
     notes: dict[str, str | None] = Field(
         default_factory=dict,

@@ -142,6 +142,26 @@ def _time(parser: TimeParser, value: Any, reason: str) -> datetime:
 
 
 def _csv_moves(mapping: ReplayMapping, get: Get, created: datetime) -> tuple[Move, ...]:
+    moves = [*_extra_moves(mapping, get, created), *_close(mapping, get, created)]
+    moves.sort(key=lambda m: m.at)  # stable: a move at the close's time stays before it
+    return tuple(moves)
+
+
+def _extra_moves(mapping: ReplayMapping, get: Get, created: datetime) -> list[Move]:
+    found = []
+    for column in mapping.moves:
+        text = text_of(get(column.column))
+        if not text:
+            continue
+        at = _time(TimeParser(column.format, mapping.timezone), text, why.BAD_MOVE)
+        if at < created:
+            raise _Refused(why.BAD_MOVE, f"{column.column} {at.isoformat()} is before the "
+                           f"record opened at {created.isoformat()}")
+        found.append(Move(at, column.trigger, note=column.note))
+    return found
+
+
+def _close(mapping: ReplayMapping, get: Get, created: datetime) -> tuple[Move, ...]:
     column = mapping.closed
     if column is None:
         return ()
@@ -194,6 +214,7 @@ def _check_columns(path: str | Path, mapping: ReplayMapping, header: Sequence[st
                            mapping.lon) if c]
     if mapping.closed:
         wanted.append(mapping.closed.column)
+    wanted += [m.column for m in mapping.moves]
     if mapping.status:
         wanted.append(mapping.status.column)
     missing = [c for c in wanted if c not in header]

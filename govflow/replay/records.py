@@ -14,6 +14,7 @@ BAD_CREATED = "unparseable created time"
 BAD_CLOSED = "unparseable closed time"
 CLOSED_BEFORE_OPENED = "closed before opened"
 UNKNOWN_CATEGORY = "unknown category"
+BAD_MOVE = "unparseable or early move time"
 BAD_NOTE = "unparseable or early note"
 NOT_A_RECORD = "not a record"
 
@@ -45,8 +46,8 @@ class ReplayRecord:
 
     @property
     def closed(self) -> datetime | None:
-        """When the first state-changing move happened (the record's end), if ever."""
-        for move in self.moves:
+        """When the last state-changing move happened (the record's end), if ever."""
+        for move in reversed(self.moves):
             if not move.note:
                 return move.at
         return None
