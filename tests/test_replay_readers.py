@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govflow.replay import MappingError, ReplayError, parse_mapping, read_csv, read_open311
 
@@ -127,3 +129,39 @@ def test_open311_notes_become_moves_in_order(tmp_path: Path) -> None:
     assert record.closed == datetime(2014, 5, 12, 15, 0, tzinfo=UTC)
     assert (record.area, record.category) == ("5", "Pothole")
     assert result.bad_by_reason() == {"unparseable or early note": 1, "not a record": 1}
+
+
+_cell = st.sampled_from(["", "1", "2", "x", "12/31/2017 10:00:00 PM", "01/02/2018 09:00:00 AM",
+                         "12/30/2017 10:00:00 PM", "13/45/2017 99:00:00 PM"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_cell, _cell, _cell, st.sampled_from(["Graffiti", "Bulky", "Other"])),
+                max_size=30))
+def test_every_row_is_a_record_or_a_bad_row(rows: list[tuple[str, str, str, str]]) -> None:
+    """Whatever the rows hold, good + bad == rows, ids are unique among good records, every
+    bad row has a known reason, and no good record closes before it opens."""
+    import csv
+    import io
+    import tempfile
+
+    from govflow.replay import records as why
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "created", "closed", "status", "type", "nc", "cd", "owner", "lat",
+                     "lon"])
+    for rid, created, closed, kind in rows:
+        writer.writerow([rid, created, closed, "Closed", kind, "A", "1", "BOS", "", ""])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r.csv"
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        result = read_csv(path, parse_mapping(CSV_MAPPING))
+    assert result.rows == len(rows)
+    assert sorted([r.row for r in result.records] + [b.row for b in result.bad]) == list(
+        range(1, len(rows) + 1))
+    ids = [r.id for r in result.records]
+    assert len(ids) == len(set(ids))
+    reasons = {v for k, v in vars(why).items() if k.isupper() and isinstance(v, str)}
+    assert {b.reason for b in result.bad} <= reasons
+    assert all(r.closed is None or r.closed >= r.created for r in result.records)
