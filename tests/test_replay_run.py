@@ -198,3 +198,11 @@ def test_moves_into_a_timed_state_get_their_deadline(tmp_path: Path) -> None:
     assert log["3"] == [("open", at(8 + 40 / 60)), ("start", at(8 + 50 / 60)),
                         ("close", at(9 + 40 / 60))]
     assert read.records[2].closed == at(9 + 40 / 60)
+
+
+def test_empty_replay_reports_zeroes(workflows: Path) -> None:
+    """A file whose rows are all bad replays nothing and still reports them."""
+    read = ReadResult("t", bad=[BadRow(1, "", "missing id", "column 'id' is empty")])
+    report = build_report(replay(read, workflow="request", workflows=workflows))
+    assert (report["rows"], report["good"], report["bad"]) == (1, 0, {"missing id": 1})
+    assert report["totals"]["cases"] == 0 and report["totals"]["median_handling_seconds"] is None

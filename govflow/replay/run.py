@@ -13,7 +13,7 @@ import time as wallclock
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ from govflow.worktime import WorkCalendar
 #: who files the replayed requests (a role of the replay workflows)
 RESIDENT = Actor.of("resident", "resident")
 _EPS = timedelta(microseconds=1)
+#: where the clock of an empty replay starts (nothing happens on it)
+_NO_RECORDS = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -62,11 +64,7 @@ def replay_engine(
     calendar: WorkCalendar | None = None,
 ) -> Engine:
     """An engine for a replay: a SimClock at the first record, the records' area tree."""
-    start = min((r.created for r in read.records), default=None)
-    if start is None:
-        from datetime import UTC
-
-        start = datetime(2000, 1, 1, tzinfo=UTC)
+    start = min((r.created for r in read.records), default=_NO_RECORDS)
     grid = ReplayHierarchy.from_records(read.source, read.records)
     return Engine(workflows, store=store, clock=SimClock(start), calendar=calendar, grid=grid)
 
