@@ -142,8 +142,8 @@ def rematch(
 ) -> Assignment:
     """Drop the places of volunteers who declined, then fill the open places from the rest.
 
-    Accepted places are kept; declined volunteers are not asked again. The result holds the
-    kept rows first, then the new ones.
+    Accepted places are kept; declined volunteers are not asked again; nobody gets a second
+    place on a post they already hold. The result holds the kept rows first, then new ones.
     """
     tree = check(vols, posts, parent)
     gone = np.zeros(len(vols), np.bool_)
@@ -151,14 +151,24 @@ def rematch(
     in_range("declined", idx, 0, len(vols), f"the volunteers ({len(vols)})")
     gone[idx] = True
     keep = ~gone[previous.volunteer]
-    kept_v, kept_p = previous.volunteer[keep], previous.post[keep]
-    left_cap = vols.capacity.astype(np.int64) - np.bincount(kept_v, minlength=len(vols))
-    left_need = posts.headcount.astype(np.int64) - np.bincount(kept_p, minlength=len(posts))
-    prep = prepare(vols.tags, vols.cell, np.maximum(left_cap, 0).astype(np.int32),
-                   vols.available & ~gone, posts.tags, posts.cell,
-                   np.maximum(left_need, 0).astype(np.int32), posts.priority, tree)
-    extra = _run(prep, len(posts))
-    return Assignment(
-        np.concatenate([kept_v, extra.volunteer]), np.concatenate([kept_p, extra.post]),
-        np.concatenate([previous.cost[keep], extra.cost]), len(posts),
-    )
+    rows_v, rows_p = previous.volunteer[keep], previous.post[keep]
+    rows_c = previous.cost[keep]
+    frozen = np.zeros(len(vols), np.bool_)  # held places elsewhere and would double up
+    for _ in range(4):
+        left_cap = vols.capacity.astype(np.int64) - np.bincount(rows_v, minlength=len(vols))
+        left_need = posts.headcount.astype(np.int64) - np.bincount(rows_p, minlength=len(posts))
+        prep = prepare(vols.tags, vols.cell, np.maximum(left_cap, 0).astype(np.int32),
+                       vols.available & ~gone & ~frozen, posts.tags, posts.cell,
+                       np.maximum(left_need, 0).astype(np.int32), posts.priority, tree)
+        extra = _run(prep, len(posts))
+        held = set(zip(rows_v.tolist(), rows_p.tolist(), strict=True))
+        fresh = np.array([(v, p) not in held for v, p in
+                          zip(extra.volunteer.tolist(), extra.post.tolist(), strict=True)],
+                         np.bool_)
+        rows_v = np.concatenate([rows_v, extra.volunteer[fresh]])
+        rows_p = np.concatenate([rows_p, extra.post[fresh]])
+        rows_c = np.concatenate([rows_c, extra.cost[fresh]])
+        if fresh.all():
+            break
+        frozen[extra.volunteer[~fresh]] = True
+    return Assignment(rows_v, rows_p, rows_c, len(posts))

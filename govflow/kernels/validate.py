@@ -54,9 +54,10 @@ def as_times(name: str, values: Any) -> NDArray[np.int64]:
             )
         if (arr == -np.inf).any():
             raise KernelInputError(f"{name} contains -inf; times must be real moments")
-        out = np.where(np.isinf(arr), float(NEVER), np.floor(arr))
-        big = out >= float(NEVER)
-        result = out.astype(np.int64)
+        big = np.isinf(arr) | (arr >= float(NEVER))
+        if (arr < -float(NEVER)).any():
+            raise KernelInputError(f"{name} holds times before -2**63 s")
+        result = np.where(big, 0.0, np.floor(arr)).astype(np.int64)
         result[big] = NEVER
         return np.ascontiguousarray(result)
     return as_array(name, arr, np.int64)
