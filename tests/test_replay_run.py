@@ -200,6 +200,12 @@ def test_moves_into_a_timed_state_get_their_deadline(tmp_path: Path) -> None:
     assert read.records[2].closed == at(9 + 40 / 60)
 
 
+def test_replay_takes_a_plain_list_of_records(workflows: Path) -> None:
+    """Records built in code replay without a reader (source "replay")."""
+    result = replay([rec("a", 8, 12)], workflow="request", workflows=workflows)
+    assert (result.source, build_report(result)["totals"]["within_limit"]) == ("replay", 1)
+
+
 def test_empty_replay_reports_zeroes(workflows: Path) -> None:
     """A file whose rows are all bad replays nothing and still reports them."""
     read = ReadResult("t", bad=[BadRow(1, "", "missing id", "column 'id' is empty")])

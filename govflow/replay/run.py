@@ -70,17 +70,19 @@ def replay_engine(
 
 
 def replay(
-    read: ReadResult, *, workflow: str, engine: Engine | None = None,
+    records: ReadResult | Sequence[ReplayRecord], *, workflow: str, engine: Engine | None = None,
     workflows: WorkflowSet | str | Path | None = None, store: Store | str | None = None,
     calendar: WorkCalendar | None = None, until: datetime | None = None, progress: bool = False,
     opener: Actor = RESIDENT,
 ) -> ReplayResult:
-    """Replay ``read.records`` through ``workflow``; bad rows are written as dead letters.
+    """Replay the records through ``workflow``; a reader's bad rows become dead letters.
 
     Give an ``engine`` on a SimClock not later than the first record, or ``workflows`` (and
     optionally ``store``, ``calendar``) to have one built. The clock ends at ``until``
     (default: the last recorded time), so cases still open by then have had their warnings.
     """
+    read = records if isinstance(records, ReadResult) else ReadResult(
+        "replay", records=list(records))
     if engine is None:
         if workflows is None:
             raise ReplayError("replay needs an engine or a workflows file")
