@@ -13,6 +13,7 @@ opening's throughput on the memory store, and 50 % on SQLite (where the store we
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -108,6 +109,8 @@ def run_intake(benchmark: Any, kind: str, n: int) -> IntakeReport:
     held: dict[str, Any] = {}
 
     def setup() -> tuple[tuple[Intake], dict[str, Any]]:
+        held.clear()  # drop the last round's engine before building the next
+        gc.collect()
         host = PluginHost([Bench(rows)], entry_points=False, env={})
         engine = engine_for(kind, host)
         held["engine"] = engine
@@ -128,6 +131,8 @@ def run_direct(benchmark: Any, kind: str, n: int) -> None:
     held: dict[str, Any] = {}
 
     def setup() -> tuple[tuple[Engine], dict[str, Any]]:
+        held.clear()
+        gc.collect()
         held["engine"] = engine_for(kind)
         return (held["engine"],), {}
 
