@@ -144,3 +144,29 @@ def test_the_plugins_rules_file_loads_against_its_models() -> None:
     rules = load_rules(ROOT / "plugins" / "urban_management" / "rules.yaml",
                        models={"urban_patrol": um.models.PatrolFinding})
     assert {r.name for r in rules} == {"street_vending", "oil_fumes", "hoarding", "gas_safety"}
+
+
+def test_a_deployment_rules_file_maps_a_plugins_source(tmp_path: Path) -> None:
+    """PluginHost(rules_files=...): the deployment's rules come first and override the plugin's."""
+    from govflow.plugins import PluginHost
+    from govflow.plugins.loading import import_plugin
+    from govflow.plugins.testing import PluginHarness
+
+    pl = import_plugin("politics_law", ROOT / "plugins")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - name: night_noise\n"
+        "    source: police_incidents\n"
+        "    when: {kind: noise}\n"
+        "    open: {workflow: command_order, cell: \"{cell}\", category: noise_patrol,\n"
+        "           at: \"{reported_at}\"}\n", encoding="utf-8")
+    host = PluginHost([pl.PoliticsLaw(sample_size=200)], entry_points=False, rules_files=[rules])
+    assert [r.name for r in host.rules["police_incidents"]] == ["night_noise", "incident_rule"]
+    assert host.registry.owners[("rule", "police_incidents:night_noise")] == "<host>"
+    harness = PluginHarness(pl.PoliticsLaw(sample_size=200), workflows=ROOT / "workflows.yaml",
+                            rules_files=[rules])
+    report = harness.run("police_incidents")
+    noise = [c for c in harness.cases() if c.category == "noise_patrol"]
+    assert report.dead == 0 and noise and {c.workflow for c in noise} == {"command_order"}
+    assert not any(c.category == "public_security:noise" for c in harness.cases())

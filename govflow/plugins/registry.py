@@ -158,8 +158,19 @@ class Registry:
             self.rules.setdefault(source, []).append(rule)
 
     def add_rules_file(self, path: str | Path) -> None:
-        """Register the rules of a ``rules.yaml`` file (checked against the sources' models)."""
+        """Register the rules of a ``rules.yaml`` file (checked against the sources' models).
+
+        Files the host is given (``PluginHost(rules_files=...)``, the deployment's rules beside
+        its workflows) go before the plugins' own rules, so the deployment can override them.
+        """
         models = {name: src.model for name, src in self.sources.items()}
+        deployment: dict[str, int] = {}
         for rule in load_rules(Path(path), models=models):
             self._claim("rule", f"{rule.source}:{rule.name}")
-            self.rules.setdefault(rule.source, []).append(rule)
+            found = self.rules.setdefault(rule.source, [])
+            if self._plugin == HOST:  # the deployment's rules come before the plugins'
+                at = deployment.get(rule.source, 0)
+                found.insert(at, rule)
+                deployment[rule.source] = at + 1
+            else:
+                found.append(rule)

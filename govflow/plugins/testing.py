@@ -52,17 +52,20 @@ class PluginHarness:
     :param workflows: the deployment's workflow file (or a compiled set); the workflow files
         the plugins register are loaded after it.
     :param grid: the grid (default: none; any 15-digit cell code is accepted then).
+    :param rules_files: the deployment's ``rules.yaml`` files (tried before the plugins' rules).
     """
 
     def __init__(
         self, *plugins: object, workflows: str | Path | WorkflowSet,
         grid: Hierarchy | None = None, clock: SimClock | None = None,
         cells: Iterable[str] | None = None, env: Mapping[str, str] | None = None,
+        rules_files: Sequence[str | Path] = (),
     ) -> None:
         from govflow.engine.engine import Engine
         from govflow.store.memory import MemoryStore
 
-        self.host = PluginHost(plugins, entry_points=False, env=env or {})
+        self.host = PluginHost(plugins, entry_points=False, env=env or {},
+                               rules_files=rules_files)
         self.clock = clock or SimClock(START)
         # the engine loads the plugins' workflow files after ``workflows``
         self.engine = Engine(workflows, store=MemoryStore(), clock=self.clock, grid=grid,
