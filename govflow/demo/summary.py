@@ -3,11 +3,12 @@ where the database and the page are, and what to run next."""
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
 from govflow.demo.result import DemoResult, Options
-from govflow.demo.timeline import day_start, label
+from govflow.demo.timeline import day_start
 from govflow.demo.world import World
 from govflow.store.url import redact
 
@@ -18,10 +19,11 @@ def report(result: DemoResult, world: World, opts: Options, started: float) -> N
     """Print everything and write the page; ``started`` is when the command began."""
     from rich.console import Console
 
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=170)
     clock = time.perf_counter
     t = clock()
     page = opts.out / "cockpit.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
     _cockpit(console, result, world, opts, page)
     result.html = page
     result.seconds["end"] = clock() - t
@@ -31,30 +33,23 @@ def report(result: DemoResult, world: World, opts: Options, started: float) -> N
 
 
 def _cockpit(console: Any, result: DemoResult, world: World, opts: Options, page: Any) -> None:
-    """Per-tier tables and the page (the kernel-based stand-in until govflow.cockpit lands)."""
-    from rich.table import Table
+    """The cockpit over the simulated period: the district with its streets (and the top
+    categories, hotspots and overdue list), then the busiest street with its communities;
+    the page for the district."""
+    from govflow.cockpit.html import write_html
+    from govflow.cockpit.kpi import from_grid
+    from govflow.cockpit.terminal import render, tier_table
+    from govflow.kernels.snapshot import from_store
 
-    from govflow.demo.figures import compute
-    from govflow.demo.page import write_page
-
+    grid = world.grid
+    snap = from_store(world.engine.store, grid.to_arrays().index)
     t0, t1 = day_start(1), day_start(opts.days + 1)
-    figs = compute(world.engine.store.iter_cases(), world.grid, t0, t1)
-    for tier, name in ((0, "district"), (1, "streets")):
-        table = Table(title=f"cockpit: {name} ({label(t0)} – {label(t1)})")
-        for col in ("node", "name", "opened", "closed", "open", "overdue", "red",
-                    "on time", "rework", "on post"):
-            table.add_column(col, justify="left" if col in ("node", "name") else "right",
-                             no_wrap=True)
-        for i, code in enumerate(figs.codes):
-            if int(figs.tier[i]) != tier:
-                continue
-            r = figs.row(code)
-            table.add_row(code, world.grid.node(code).name, *(f"{r[k]:,.0f}" for k in (
-                "opened", "closed", "backlog", "overdue", "red")),
-                f"{r['on_time_rate']:.1%}", f"{r['rework_rate']:.1%}",
-                f"{r['on_post_rate']:.1%}")
-        console.print(table)
-    write_page(page, figs, world.grid, TITLE)
+    cockpit = from_grid(snap, grid, t0=int(t0.timestamp()), t1=int(t1.timestamp()))
+    render(cockpit, console)
+    streets = grid.children(grid.root)
+    busiest = max(streets, key=lambda s: (cockpit.row(s)["opened"], s))
+    console.print(tier_table(cockpit, busiest))
+    write_html(cockpit, page)
 
 
 def _figures(console: Any, result: DemoResult) -> None:
