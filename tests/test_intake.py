@@ -249,3 +249,25 @@ def test_every_record_lands_somewhere_whatever_the_mix(records: list[dict[str, A
     assert len(harness.cases()) == report.opened
     assert len(harness.dead_letters()) == report.dead
     assert sum(int(c.data.get("merged") or 0) for c in harness.cases()) == report.merged
+
+
+def test_the_open_case_index_is_read_once_and_checked_before_merging() -> None:
+    """A second run reuses the index; a case closed outside intake takes no merge."""
+    plugin = Reports([rec(1, minutes=0)])
+    harness = PluginHarness(plugin, workflows=WORKFLOWS)
+    store = harness.engine.store
+    calls: list[int] = []
+    original = store.find_open_cases
+
+    def counting(**filters: Any) -> Any:
+        calls.append(1)
+        return original(**filters)
+
+    store.find_open_cases = counting  # type: ignore[method-assign]
+    harness.run("reports")
+    case = harness.cases()[0]
+    harness.engine.fire(case.id, "dismiss", actor=Actor.of("li", "grid_worker"))
+    plugin.payloads.append(rec(2, minutes=10))
+    report = harness.run("reports")
+    assert len(calls) == 1
+    assert (report.opened, report.merged) == (1, 0)

@@ -120,6 +120,10 @@ def _oversize(value: Any, limit: int, path: str = "") -> str | None:
 class Intake:
     """Takes records of registered sources into an engine.
 
+    The open cases of a source are read from the store on its first run and then kept current
+    from this intake's own commits (a merge re-checks its case in the store first), so run
+    one ``Intake`` per engine and reuse it.
+
     :param engine: the engine (``apply_batch``, ``store``, ``clock``, ``workflow``).
     :param host: the plugin host that registered the sources and rules.
     :param cells: the valid cell codes; default: the engine's grid cells (if it has a grid),
@@ -139,6 +143,9 @@ class Intake:
             cells = frozenset(grid_cells()) if callable(grid_cells) else None
         self.cells = cells
         self._workflows: dict[str, bool] = {}
+        #: per source: its open cases, read from the store on the first run, then kept
+        #: current from this intake's own commits (merges re-check the store)
+        self._indexes: dict[str, CaseIndex] = {}
         self._source = ""
 
     def run(self, source: str | Source, *, limit: int | None = None,
@@ -160,7 +167,10 @@ class Intake:
         actor = Actor(id=f"source:{source_name}", roles=frozenset({"system"}))
         report = IntakeReport(source=source_name)
         store = self.engine.store
-        index = CaseIndex.build(store, source_name)
+        index = self._indexes.get(source_name)
+        if index is None:
+            index = self._indexes[source_name] = CaseIndex.build(store, source_name)
+        index.settle(())  # forget anything held by a run that stopped half-way
         self._source = source_name
         items: list[_Item] = []
         clock = time.perf_counter
