@@ -71,7 +71,7 @@ def test_warning_at_configured_fraction_then_red(engine: Engine) -> None:
     advance(engine, minutes=9)
     case = engine.case(case_id)
     assert case.light == "red"
-    assert triggers(engine, case_id)[-1] == "breach"
+    assert triggers(engine, case_id)[-2:] == ["breach", "escalate"]  # on_breach: escalate
     assert case.due_at == start + timedelta(minutes=30)
 
 

@@ -168,7 +168,8 @@ def test_a_case_keeps_the_version_it_started_on(engine: Engine) -> None:
     old = engine.open_case("emergency_task", cell=CELL, actor=COMMANDER).id
     text = (Path(__file__).resolve().parents[1] / "workflows.yaml").read_text(encoding="utf-8")
     text = text.replace("  emergency_task:\n    version: 1", "  emergency_task:\n    version: 2")
-    text = text.replace("limit: 1 hours, yellow_at: 0.5", "limit: 2 hours, yellow_at: 0.5")
+    assert "deadline: {limit: 1 hours," in text
+    text = text.replace("deadline: {limit: 1 hours,", "deadline: {limit: 2 hours,")
     from govflow.workflows import load_workflows
 
     engine.add_workflows(load_workflows(text, filename="workflows-v2.yaml"))

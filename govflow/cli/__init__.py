@@ -15,6 +15,7 @@ GROUPS = (
     "govflow.cli.grid",        # grid, campaign
     "govflow.cli.cockpit",     # cockpit
     "govflow.cli.demo",        # demo, replay
+    "govflow.plugins.cli",     # plugins, intake
 )
 
 

@@ -53,11 +53,13 @@ class Engine:
         plugins: Iterable[object] | PluginHost | None = None,
         plugins_dir: str | Path | None = None,
         entry_points: bool = False,
+        rules_files: Sequence[str | Path] = (),
     ) -> None:
-        """``plugins``, ``plugins_dir`` and ``entry_points`` give the engine its own plugin
-        host (pluggy), whose actions, guard functions, workflow files and hooks it uses;
+        """``plugins``, ``plugins_dir``, ``entry_points`` and ``rules_files`` give the engine its
+        own plugin host (pluggy), whose actions, guard functions, workflow files and hooks it
+        uses;
         ``actions``/``functions`` given here win over the plugins'."""
-        host = _plugin_host(plugins, plugins_dir, entry_points)
+        host = _plugin_host(plugins, plugins_dir, entry_points, rules_files)
         #: the engine's plugin host, or None when it runs without plugins
         self.plugins: PluginHost | None = host
         all_actions = {**BUILTIN_ACTIONS, **(host.actions if host else {}), **(actions or {})}
@@ -359,15 +361,16 @@ def _load(
 
 def _plugin_host(
     plugins: Iterable[object] | PluginHost | None, plugins_dir: str | Path | None,
-    entry_points: bool,
+    entry_points: bool, rules_files: Sequence[str | Path],
 ) -> PluginHost | None:
-    if plugins is None and plugins_dir is None and not entry_points:
+    if plugins is None and plugins_dir is None and not entry_points and not rules_files:
         return None
     from govflow.plugins.host import PluginHost as Host
 
     if isinstance(plugins, Host):
         return plugins
-    return Host(plugins or (), plugins_dir=plugins_dir, entry_points=entry_points)
+    return Host(plugins or (), plugins_dir=plugins_dir, entry_points=entry_points,
+                rules_files=rules_files)
 
 
 def _open_store(store: Store | str | None) -> Store:
