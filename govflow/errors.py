@@ -15,6 +15,8 @@
     ├── StoreError                    the database failed; the URL's password is never shown
     │   └── SchemaVersionError        the database schema is not the one this govflow knows
     ├── GridError                     a grid or people file is wrong: .problems lists every one
+    ├── ReplayError                   a replay cannot run (unreadable data, wrong clock)
+    │   └── MappingError              a column-mapping file is wrong: .problems lists every one
     ├── PluginError                   a plugin misbehaved (.plugin, .hook)
     │   └── RegistrationConflict      two plugins registered one name (.name, .first, .second)
     └── KernelInputError              arrays handed to a kernel are not valid
@@ -143,6 +145,16 @@ class GridError(_ProblemsError):
     """A grid or people file is wrong; ``problems`` lists every problem."""
 
     what = "grid"
+
+
+class ReplayError(GovflowError):
+    """A replay cannot run: a data file that cannot be read, an engine on the wrong clock."""
+
+
+class MappingError(_ProblemsError, ReplayError):
+    """A replay's column-mapping file is wrong; ``problems`` lists every problem."""
+
+    what = "mapping file"
 
 
 class PluginError(GovflowError):
