@@ -2,8 +2,9 @@
 
 :class:`~govflow.plugins.intake.Intake` builds its index of open cases from
 ``store.find_open_cases()`` on every run, reading every open case of every source; the demo
-runs intake six times a simulated day, so it hands intake the open cases the workforce
-already holds (kept current by the engine's hooks) instead of reading them again.
+runs intake for each source many times a simulated day, so it hands intake the open cases
+of that source that the workforce already holds (kept current by the engine's hooks)
+instead of reading them all again.
 """
 
 from __future__ import annotations

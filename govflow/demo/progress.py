@@ -27,13 +27,13 @@ class Progress:
 
             self._bar = Bar(
                 TextColumn("[bold]{task.fields[date]}"), BarColumn(),
-                TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
+                TextColumn("day {task.fields[day]}/{task.total:.0f}"),
                 TextColumn("{task.fields[cases]:>6,} cases"),
                 TextColumn("{task.fields[rate]:>5.0f} cases/s"), TimeElapsedColumn(),
             )
             self._bar.__enter__()
             self._task = self._bar.add_task("demo", total=self.days, date="", cases=0,
-                                            rate=0.0)
+                                            rate=0.0, day=1)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
@@ -46,7 +46,7 @@ class Progress:
             return
         elapsed = max(time.perf_counter() - self.started, 1e-9)
         self._bar.update(self._task, completed=day_fraction, date=label(moment), cases=cases,
-                         rate=cases / elapsed)
+                         rate=cases / elapsed, day=min(int(day_fraction) + 1, self.days))
 
     def note(self, text: str) -> None:
         """A line above the bar (or nothing, when quiet)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ from govflow.demo.world import World, build_world, repo_file, store_url
 from govflow.errors import GovflowError
 from govflow.plugins.intake import Intake
 
+#: intake runs every this many steps (30 minutes): records keep their own times; the
+#: workforce acts on them from the step they are taken in
+INTAKE_EVERY = 3
 #: how long after the campaign starts the silent volunteers are replaced
 REMATCH_AFTER_HOURS = 2.0
 
@@ -58,7 +62,8 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     gen = Generators.load(plugins_dir, grid.cells())
     feeds = {name: DayFeed(name, host.sources[name].model, MAKERS[name][1], MAKERS[name][2])
              for name in ORDER}
-    intake = Intake(EngineView(engine, lambda: workforce.open.values()), host)
+    intakes = {name: Intake(EngineView(engine, partial(workforce.open_of, name)), host)
+               for name in ORDER}
     campaign_day = min(CAMPAIGN_DAY, opts.days)  # a short run still shows the campaign
     campaign_at = at_hour(campaign_day, CAMPAIGN_HOUR)
     rematch_at = at_hour(campaign_day, CAMPAIGN_HOUR + REMATCH_AFTER_HOURS)
@@ -72,7 +77,8 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
             steps = steps_of(day)
             for k, moment in enumerate(steps):
                 result.timers += engine.run_until(moment)
-                _take(intake, feeds, moment, result)
+                if k % INTAKE_EVERY == INTAKE_EVERY - 1:
+                    _take(intakes, feeds, moment, result)
                 workforce.settle()
                 if moment == campaign_at:
                     warmup.finish(proc)
@@ -94,9 +100,11 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     return result, world, mob
 
 
-def _take(intake: Intake, feeds: dict[str, DayFeed], moment: Any, result: DemoResult) -> None:
+def _take(intakes: dict[str, Intake], feeds: dict[str, DayFeed], moment: Any,
+          result: DemoResult) -> None:
     """Take in every record that has come due by ``moment``, source by source."""
     for name in ORDER:
+        intake = intakes[name]
         feed = feeds[name]
         feed.until = moment
         if not feed.ready():

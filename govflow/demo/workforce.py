@@ -50,6 +50,8 @@ class Workforce:
         self.staff: Staff | None = None
         #: open cases as last seen (intake's view of open cases reads this)
         self.open: dict[str, Case] = {}
+        #: the same, by source
+        self.by_source: dict[str, dict[str, Case]] = {}
         self.opened: Counter[str] = Counter()
         self.actions: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
@@ -99,9 +101,11 @@ class Workforce:
         for case in touched:
             if case.is_closed:
                 self.open.pop(case.id, None)
+                self.by_source.get(case.source, {}).pop(case.id, None)
                 self._steps.pop(case.id, None)
                 continue
             self.open[case.id] = case
+            self.by_source.setdefault(case.source, {})[case.id] = case
             mark = (case.state, case.epoch)
             if self._planned.get(case.id) == mark:
                 continue
@@ -158,6 +162,10 @@ class Workforce:
                     self.actions[req.trigger] += 1
         self.settle()
         return done
+
+    def open_of(self, source: str) -> list[Case]:
+        """The open cases of one source, as last seen."""
+        return list(self.by_source.get(source, {}).values())
 
     def pending(self) -> int:
         """Actions planned and not yet done."""
