@@ -21,6 +21,8 @@ _EXPORTS = {
     "match": "govflow.kernels.matching",
     "rematch": "govflow.kernels.matching",
     "Assignment": "govflow.kernels.matching",
+    "Posts": "govflow.kernels.matching",
+    "Volunteers": "govflow.kernels.matching",
     "snapshot": "govflow.kernels.snapshot",
     "Snapshot": "govflow.kernels.snapshot",
 }
