@@ -30,6 +30,7 @@ from govflow.errors import CaseNotFound, ConflictError, StoreError
 from govflow.store import statements as q
 from govflow.store.changes import Plan, plan
 from govflow.store.connect import connect
+from govflow.store.reads import CaseReader
 from govflow.store.schema import check_schema
 from govflow.store.tables import cursors, dead_letters, duty, grid_nodes, people, workflows
 
@@ -63,6 +64,8 @@ class SqlStore:
                         if self.backend == "sqlite"
                         else self._engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._q = q.Statements(self._engine.dialect.name)
+        self._cases = CaseReader(self._engine)
+        self._driver_error: type[Exception] = self._engine.dialect.loaded_dbapi.Error
         try:
             with self._guard("opening the store"), self._writer.begin() as conn:
                 check_schema(conn, self.url, create, self.schema)
@@ -188,11 +191,13 @@ class SqlStore:
 
     # -- reading -------------------------------------------------------------------------
     def get_case(self, case_id: str) -> Case:
-        with self._read("reading a case") as conn:
-            row = conn.execute(q.GET_CASE, {"b_id": case_id}).first()
-        if row is None:
+        try:
+            case = self._cases.get(case_id)
+        except self._driver_error as exc:
+            raise self._db.error("reading a case", exc) from exc
+        if case is None:
             raise CaseNotFound(case_id)
-        return Case(*row)
+        return case
 
     def history(self, case_id: str) -> list[Event]:
         with self._read("reading a case history") as conn:
@@ -290,11 +295,13 @@ class SqlStore:
         """
         if self.schema is None or self.backend != "postgresql":
             return
+        self._cases.close()
         with self._write("dropping the schema") as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
-        self._engine.dispose()
+        self.close()
 
     def close(self) -> None:
+        self._cases.close()
         self._engine.dispose()
 
     def __enter__(self) -> SqlStore:
