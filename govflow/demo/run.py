@@ -50,8 +50,9 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     out = Path(opts.out)
     url = store_url(opts.url, out)
     workforce = Workforce(opts.seed)
-    plugins_dir = opts.plugins_dir or repo_file("plugins")
-    world = build_world(url, workflows=opts.workflows or repo_file("workflows.yaml"),
+    plugins_dir = opts.plugins_dir or repo_file("plugins", "--plugins-dir")
+    world = build_world(url, workflows=opts.workflows or repo_file("workflows.yaml",
+                                                                   "--workflows"),
                         plugins_dir=plugins_dir, observers=[workforce])
     workforce.staff = world.staff
     engine, grid = world.engine, world.grid

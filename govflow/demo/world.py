@@ -17,6 +17,7 @@ from govflow.clock import SimClock
 from govflow.demo.staff import Staff
 from govflow.demo.timeline import START
 from govflow.engine.engine import Engine
+from govflow.errors import GovflowError
 from govflow.grid import Grid, generate_district
 from govflow.grid.persist import save_to_store
 from govflow.grid.routing import ResponsibilityMatrix, Rule, grid_actions
@@ -43,12 +44,17 @@ class World:
     plugins_dir: Path
 
 
-def repo_file(name: str) -> Path:
-    """``name`` in the working directory if it is there, else beside the installed package."""
+def repo_file(name: str, flag: str) -> Path:
+    """``name`` in the working directory if it is there, else beside the installed package
+    (an editable install from a clone); a clear error naming ``flag`` when neither exists."""
     here = Path.cwd() / name
     if here.exists():
         return here
-    return Path(govflow.__file__).resolve().parents[1] / name
+    beside = Path(govflow.__file__).resolve().parents[1] / name
+    if beside.exists():
+        return beside
+    raise GovflowError(f"no {name} in {Path.cwd()} nor beside the govflow package; run "
+                       f"govflow demo from a clone of the repository or pass {flag}")
 
 
 def store_url(url: str | None, out: Path) -> str:
