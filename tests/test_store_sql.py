@@ -370,6 +370,23 @@ def test_connection_errors_are_store_errors_without_the_password() -> None:
     assert info.value.__cause__ is not None
 
 
+def test_query_errors_are_store_errors_naming_the_url(tmp_path: Path) -> None:
+    """A database that fails mid-work (a table gone) raises StoreError naming the URL."""
+    import sqlite3
+
+    path = tmp_path / "broken.db"
+    store = open_store(f"sqlite:///{path}")
+    store.commit([opened(make_case("c1"))])
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE events")
+    with pytest.raises(StoreError, match=r"commit failed on sqlite:///.*broken\.db"):
+        store.commit([moved(store.get_case("c1"), "dispatched", T0)])
+    with pytest.raises(StoreError, match="reading a case history failed"):
+        store.history("c1")
+    assert store.get_case("c1").state == "reported"
+    store.close()
+
+
 def test_unsupported_url_is_a_store_error() -> None:
     """A URL of a database govflow does not support says which ones it does."""
     with pytest.raises(StoreError, match="sqlite:///"):

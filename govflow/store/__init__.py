@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from govflow.store.base import Store
 from govflow.store.memory import MemoryStore
-from govflow.store.url import DEFAULT_URL, backend, redact
+from govflow.store.url import DEFAULT_URL, backend
 
 if TYPE_CHECKING:
     from govflow.store.sql import SqlStore
@@ -37,6 +37,3 @@ def __getattr__(name: str) -> Any:
 
         return SqlStore
     raise AttributeError(f"module 'govflow.store' has no attribute {name!r}")
-
-
-_ = redact  # re-exported for callers that show URLs
