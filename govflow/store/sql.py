@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,8 @@ class SqlStore:
                         else self._engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._q = q.Statements(self._engine.dialect.name)
         self._cases = CaseReader(self._engine)
+        # a store dropped without close() still returns its connections (no driver warnings)
+        self._finalizer = weakref.finalize(self, _release, self._cases, self._engine)
         self._driver_error: type[Exception] = self._engine.dialect.loaded_dbapi.Error
         try:
             with self._guard("opening the store"), self._writer.begin() as conn:
@@ -301,14 +304,18 @@ class SqlStore:
         self.close()
 
     def close(self) -> None:
-        self._cases.close()
-        self._engine.dispose()
+        _release(self._cases, self._engine)
 
     def __enter__(self) -> SqlStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _release(reader: CaseReader, engine: sa.Engine) -> None:
+    reader.close()
+    engine.dispose()
 
 
 class _Taken(Exception):
