@@ -12,13 +12,14 @@ matching again on who is left (:func:`~govflow.kernels.matching.rematch`).
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from govflow.demo.staff import Staff
-from govflow.engine.records import Actor
+from govflow.engine.records import Actor, Case
 from govflow.engine.requests import FireRequest, OpenRequest
 from govflow.grid import Grid, Identity
 from govflow.grid.campaign import Campaign, campaign_status, start_campaign
@@ -53,6 +54,7 @@ class Mobilisation:
     travel: int = 0
     replaced: int = 0
     refilled: int = 0
+    unanswered: int = 0
     orders: dict[str, str] = field(default_factory=dict)  # volunteer id → order case id
     status: dict[str, Any] = field(default_factory=dict)
     state: Any = None
@@ -119,25 +121,46 @@ def _send(engine: Any, grid: Grid, commander: Actor, result: Mobilisation, volun
         result.orders[str((req.data or {})["person"])] = case_id
 
 
-def replace_silent(engine: Any, grid: Grid, staff: Staff, result: Mobilisation) -> None:
+def _silent(result: Mobilisation, open_cases: Mapping[str, Case]) -> list[str]:
+    """Volunteers whose order is still open and not acknowledged (``open_cases``: by id)."""
+    return sorted(pid for pid, cid in result.orders.items()
+                  if cid in open_cases and open_cases[cid].state == "sent")
+
+
+def _cancel(engine: Any, staff: Staff, result: Mobilisation, people: list[str],
+            reason: str) -> None:
+    commander = staff.desk["commander"]
+    engine.fire_many([FireRequest(result.orders[pid], "cancel", commander, None, reason)
+                      for pid in people], batch=200)
+
+
+def replace_silent(engine: Any, grid: Grid, staff: Staff, result: Mobilisation,
+                   open_cases: Mapping[str, Case]) -> None:
     """Cancel the orders nobody acknowledged and match their places again."""
     from govflow.kernels.matching import rematch
 
     vols, posts, ids, names, previous = result.state
     index = {pid: k for k, pid in enumerate(ids)}
-    silent = sorted(pid for pid, cid in result.orders.items()
-                    if engine.case(cid).state == "sent")
+    silent = _silent(result, open_cases)
     if not silent:
         return
-    commander = staff.desk["commander"]
-    engine.fire_many([FireRequest(result.orders[pid], "cancel", commander, None, "未响应, 重新匹配")
-                      for pid in silent], batch=200)
+    _cancel(engine, staff, result, silent, "未响应, 重新匹配")
     again = rematch(vols, posts, grid.to_arrays().parent, previous, [index[p] for p in silent])
     kept = previous.filled - len(silent)
     result.replaced = len(silent)
     result.refilled = again.filled - kept
     result.state = (vols, posts, ids, names, again)
-    _send(engine, grid, commander, result, again.volunteer[kept:], again.post[kept:], 2)
+    _send(engine, grid, staff.desk["commander"], result, again.volunteer[kept:],
+          again.post[kept:], 2)
+
+
+def close_orders(engine: Any, staff: Staff, result: Mobilisation,
+                 open_cases: Mapping[str, Case]) -> None:
+    """The emergency is over: orders still unanswered are cancelled (no third round)."""
+    silent = _silent(result, open_cases)
+    result.unanswered = len(silent)
+    if silent:
+        _cancel(engine, staff, result, silent, "应急结束, 未响应")
 
 
 def finish(engine: Any, grid: Grid, result: Mobilisation) -> None:

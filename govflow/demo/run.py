@@ -68,6 +68,7 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     campaign_day = min(CAMPAIGN_DAY, opts.days)  # a short run still shows the campaign
     campaign_at = at_hour(campaign_day, CAMPAIGN_HOUR)
     rematch_at = at_hour(campaign_day, CAMPAIGN_HOUR + REMATCH_AFTER_HOURS)
+    over_at = at_hour(campaign_day, CAMPAIGN_HOUR + 2 * REMATCH_AFTER_HOURS)
     mob: mobilise.Mobilisation | None = None
     sim_start = clock()
     with Progress(opts.days, quiet=opts.quiet) as bar:
@@ -88,7 +89,10 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
                              f"{mob.filled} volunteers matched to {mob.places} places")
                     workforce.settle()
                 elif moment == rematch_at and mob is not None:
-                    mobilise.replace_silent(engine, grid, world.staff, mob)
+                    mobilise.replace_silent(engine, grid, world.staff, mob, workforce.open)
+                    workforce.settle()
+                elif moment == over_at and mob is not None:
+                    mobilise.close_orders(engine, world.staff, mob, workforce.open)
                     workforce.settle()
                 due = workforce.due(moment)
                 if due:
@@ -135,6 +139,7 @@ def _collect(result: DemoResult, workforce: Workforce, world: World,
             "open": top.open, "rate": round(top.rate, 4), "volunteers": mob.volunteers,
             "available": mob.available, "places": mob.places, "matched": mob.filled,
             "travel": mob.travel, "replaced": mob.replaced, "refilled": mob.refilled,
+            "unanswered": mob.unanswered,
         }
 
 

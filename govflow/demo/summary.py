@@ -77,7 +77,8 @@ def _figures(console: Any, result: DemoResult) -> None:
             f"(到岗率 {camp['rate']:.1%}), late {camp['late']}, still open {camp['open']}; "
             f"{camp['matched']:,} of {camp['places']:,} places filled from "
             f"{camp['available']:,} available volunteers (travel {camp['travel']}), "
-            f"{camp['replaced']} silent replaced by {camp['refilled']} rematched")
+            f"{camp['replaced']} silent replaced by {camp['refilled']} rematched, "
+            f"{camp['unanswered']} still silent when the emergency ended")
     s = result.seconds
     sim = s.get("simulate", 0.0) or 1e-9
     console.print(
