@@ -31,6 +31,12 @@ class Step:
     when: datetime
     data: dict[str, Any] | None = None
     reason: str = ""
+    #: for :data:`EXTEND`: the action that follows once the extension is approved
+    then: Step | None = None
+
+
+#: pseudo-trigger: ask for an extension (延期) of ``data["workdays"]``, approved by ``who``
+EXTEND = "extend"
 
 
 def minutes(rng: random.Random, median: float, *, spread: float = 0.6, late: float = 0.0,
@@ -85,9 +91,20 @@ def _std_dispatched(c: Case, t: datetime, r: random.Random) -> Step:
     return _step("sign", "handler", t, minutes(r, 60, spread=0.9), r)
 
 
+def _late_or_extended(trigger: str, approver: str, t: datetime, r: random.Random,
+                      median: float, limit: float) -> Step:
+    """Handling that runs late: two times in five the unit asks for an extension first."""
+    wait = minutes(r, median, spread=0.8, late=0.05, limit=limit)
+    finish = _step(trigger, "handler", t, wait, r)
+    if wait > limit and r.random() < 0.4:
+        ask = _step(EXTEND, approver, t, limit * r.uniform(0.4, 0.6), r,
+                    {"workdays": float(r.choice((3, 5)))}, "处置难度大, 申请延期")
+        return Step(ask.trigger, ask.who, ask.when, ask.data, ask.reason, then=finish)
+    return finish
+
+
 def _std_handling(c: Case, t: datetime, r: random.Random) -> Step:
-    return _step("finish", "handler", t, minutes(r, 20 * 60, spread=0.8, late=0.05,
-                                                  limit=7 * 24 * 60), r)
+    return _late_or_extended("finish", "dispatcher", t, r, 20 * 60, 7 * 24 * 60)
 
 
 def _std_checking(c: Case, t: datetime, r: random.Random) -> Step:
@@ -129,8 +146,7 @@ def _hot_received(c: Case, t: datetime, r: random.Random) -> Step:
 
 
 def _hot_handling(c: Case, t: datetime, r: random.Random) -> Step:
-    return _step("reply", "handler", t, minutes(r, 26 * 60, spread=0.8, late=0.05,
-                                                 limit=8 * 24 * 60), r)
+    return _late_or_extended("reply", "hotline_operator", t, r, 26 * 60, 8 * 24 * 60)
 
 
 def _hot_callback(c: Case, t: datetime, r: random.Random) -> Step:

@@ -55,6 +55,7 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
                                                                    "--workflows"),
                         plugins_dir=plugins_dir, observers=[workforce])
     workforce.staff = world.staff
+    workforce.engine = world.engine
     engine, grid = world.engine, world.grid
     host = engine.plugins
     assert host is not None

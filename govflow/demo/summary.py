@@ -66,7 +66,8 @@ def _figures(console: Any, result: DemoResult) -> None:
     c, m, e, camp = result.cases, result.messages, result.events, result.campaign
     console.print(
         f"workforce actions {sum(result.actions.values()):,} (refused "
-        f"{sum(result.refused.values()):,}); timers fired {result.timers:,}: warnings "
+        f"{sum(result.refused.values()):,}), extensions (延期) {result.actions.get('extend', 0):,};"
+        f" timers fired {result.timers:,}: warnings "
         f"{m.get('warning', 0):,}, red lights {m.get('breach', 0):,}, escalations "
         f"{e.get('escalated', 0):,} ({c.get('escalated', 0):,} cases), supervision cards "
         f"{m.get('supervision', 0):,}; reworked cases {c.get('reworked', 0):,}; revisits "

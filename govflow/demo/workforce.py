@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from govflow.demo.behaviour import Step, next_step, rebound
+from govflow.demo.behaviour import EXTEND, Step, next_step, rebound
 from govflow.demo.staff import Staff
 from govflow.engine.records import Actor, Case, Event, Message
 from govflow.engine.requests import FireRequest
@@ -48,6 +48,8 @@ class Workforce:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.staff: Staff | None = None
+        #: the engine (set once it is built; extensions are applied through it)
+        self.engine: Any = None
         #: open cases as last seen (intake's view of open cases reads this)
         self.open: dict[str, Case] = {}
         #: the same, by source
@@ -115,12 +117,18 @@ class Workforce:
             if step is None:
                 self._steps.pop(case.id, None)
                 continue
-            self._token += 1
-            self._steps[case.id] = (self._token, step)
-            heapq.heappush(self._queue, (step.when, key, case.id, self._token))
+            self._push(case, step)
+
+    def _push(self, case: Case, step: Step) -> None:
+        self._token += 1
+        self._steps[case.id] = (self._token, step)
+        heapq.heappush(self._queue, (step.when, key_of(case), case.id, self._token))
 
     def due(self, now: datetime) -> list[FireRequest]:
-        """The actions due by ``now``, in time order (then by case key)."""
+        """The actions due by ``now``, in time order (then by case key).
+
+        Extensions (延期) are not triggers: they are applied here, one by one, and the action
+        that follows them is planned."""
         out: list[FireRequest] = []
         queue = self._queue
         while queue and queue[0][0] <= now:
@@ -131,9 +139,24 @@ class Workforce:
                 continue
             del self._steps[case_id]
             step = planned[1]
+            if step.trigger == EXTEND:
+                self._extend(case, step)
+                continue
             out.append(FireRequest(case_id, step.trigger, self.actor(step.who, case), step.data,
                                    step.reason))
         return out
+
+    def _extend(self, case: Case, step: Step) -> None:
+        assert self.engine is not None and step.data is not None
+        try:
+            self.engine.extend(case.id, float(step.data["workdays"]),
+                               actor=self.actor(step.who, case), reason=step.reason)
+        except GovflowError as exc:
+            self.refused[f"extend: {type(exc).__name__}"] += 1
+        else:
+            self.actions["extend"] += 1
+        if step.then is not None:
+            self._push(case, step.then)
 
     def actor(self, kind: str, case: Case) -> Actor:
         if kind == "volunteer":
