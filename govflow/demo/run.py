@@ -40,9 +40,14 @@ def simulate(opts: Options) -> tuple[DemoResult, World, Any]:
     started = clock()
     proc = warmup.start() if opts.warmup else None
     try:
-        return _simulate(opts, proc, started)
+        found = _simulate(opts, proc, started)
+    except BaseException:
+        if proc is not None:  # interrupted or failed: do not wait for a compile
+            proc.kill()
+        raise
     finally:
         warmup.finish(proc)
+    return found
 
 
 def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, World, Any]:
