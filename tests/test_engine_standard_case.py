@@ -73,6 +73,10 @@ def test_warning_at_configured_fraction_then_red(engine: Engine) -> None:
     assert case.light == "red"
     assert triggers(engine, case_id)[-2:] == ["breach", "escalate"]  # on_breach: escalate
     assert case.due_at == start + timedelta(minutes=30)
+    assert case.breached_at == start + timedelta(minutes=30)
+    engine.fire(case_id, "register", actor=REGISTRAR)
+    case = engine.case(case_id)
+    assert (case.light, case.breached_at) == ("green", start + timedelta(minutes=30))
 
 
 def test_leaving_a_state_cancels_its_warnings(engine: Engine) -> None:

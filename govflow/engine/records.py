@@ -56,6 +56,9 @@ class Case:
     due_at: datetime | None = None
     #: green / yellow / red: the warning light of the current state's deadline.
     light: str = "green"
+    #: when the case first missed a deadline (went red), kept for life: the on-time KPIs
+    #: (按期结案率) count a case closed on time only if it never breached
+    breached_at: datetime | None = None
     #: how many tiers the owner has moved up by escalation
     escalation: int = 0
     #: normal / yellow / red (督办 supervision card)
@@ -81,7 +84,8 @@ class Case:
         return Case(
             self.id, self.workflow, self.version, self.state, self.cell, self.owner,
             self.category, self.source, dict(self.data), self.opened_at, self.state_entered_at,
-            self.closed_at, self.due_at, self.light, self.escalation, self.supervision,
+            self.closed_at, self.due_at, self.light, self.breached_at, self.escalation,
+            self.supervision,
             self.extension_days, self.rework, self.revisits, self.clean_revisits,
             self.revisit_pending, self.epoch, self.events, self.rev,
         )

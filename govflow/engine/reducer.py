@@ -76,6 +76,8 @@ def _revisit(case: Case, event: Event, spec: WorkflowSpec) -> None:
 
 def _set_light(case: Case, event: Event, spec: WorkflowSpec) -> None:
     case.light = event.data["light"]
+    if case.light == "red" and case.breached_at is None:
+        case.breached_at = event.at
 
 
 def _escalate(case: Case, event: Event, spec: WorkflowSpec) -> None:

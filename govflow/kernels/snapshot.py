@@ -54,7 +54,11 @@ def _seconds(moment: Any) -> int:
 
 
 def _due(case: Case) -> int:
-    """The deadline: the case's, else one its data names (campaign tasks keep ``due``)."""
+    """The deadline a case is measured against. An open case: its current stage's. A closed
+    case: the first deadline it missed (``breached_at``), so that it counts as closed late if
+    any stage went red, and on time if none did. Campaign tasks keep theirs in ``data.due``."""
+    if case.closed_at is not None and case.breached_at is not None:
+        return int(case.breached_at.timestamp())
     if case.due_at is not None:
         return int(case.due_at.timestamp())
     raw = case.data.get("due") if isinstance(case.data, dict) else None

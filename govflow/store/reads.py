@@ -21,9 +21,11 @@ from sqlalchemy.engine import Engine
 from govflow.engine.records import Case
 from govflow.store import statements as q
 from govflow.store.changes import CASE_FIELDS
+from govflow.store.tables import UTCDateTime, cases
 
-_TIMES = tuple(CASE_FIELDS.index(n) for n in ("opened_at", "state_entered_at", "closed_at",
-                                               "due_at"))
+#: positions of the time columns, read off the table so that a new one cannot be missed
+_TIMES = tuple(i for i, name in enumerate(CASE_FIELDS)
+               if isinstance(cases.c[name].type, UTCDateTime))
 _DATA = CASE_FIELDS.index("data")
 _FLAG = CASE_FIELDS.index("revisit_pending")
 

@@ -80,6 +80,7 @@ cases = sa.Table(
     sa.Column("closed_at", UTCDateTime),
     sa.Column("due_at", UTCDateTime),
     sa.Column("light", sa.String(16), nullable=False),
+    sa.Column("breached_at", UTCDateTime),
     sa.Column("escalation", sa.Integer, nullable=False),
     sa.Column("supervision", sa.String(16), nullable=False),
     sa.Column("extension_days", sa.Float, nullable=False),
