@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from govflow.demo.behaviour import minutes, office
+from govflow.demo.records import DayFeed, Generators, day_records
 from govflow.demo.result import DemoResult, Options
 from govflow.demo.run import run_demo, simulate
-from govflow.demo.world import store_url
+from govflow.demo.timeline import LOCAL, at_hour, local_hour
+from govflow.demo.world import repo_file, store_url
 from tests.conftest import postgres_url
-
-pytestmark = pytest.mark.slow
 
 SOURCES = ("urban_patrol", "ai_vision", "police_incidents", "police_patrols", "hotline_feed",
            "party_visits")
@@ -34,6 +37,7 @@ def two_days(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, Demo
     return _run(base, "a"), _run(base, "b")
 
 
+@pytest.mark.slow
 def test_every_plugin_source_opens_cases(two_days: tuple[DemoResult, DemoResult]) -> None:
     """Each of the six sample sources reads records and opens cases; nothing is dead."""
     result = two_days[0]
@@ -45,6 +49,7 @@ def test_every_plugin_source_opens_cases(two_days: tuple[DemoResult, DemoResult]
     assert 100 <= result.total_records / result.days <= 400  # a district's day
 
 
+@pytest.mark.slow
 def test_deadlines_warn_escalate_and_cases_are_reworked(
         two_days: tuple[DemoResult, DemoResult]) -> None:
     """Late work turns lights yellow and red and escalates; checks and revisits send back."""
@@ -59,6 +64,7 @@ def test_deadlines_warn_escalate_and_cases_are_reworked(
     assert sum(result.refused.values()) == 0
 
 
+@pytest.mark.slow
 def test_campaign_covers_every_cell_and_volunteers_are_matched(
         two_days: tuple[DemoResult, DemoResult]) -> None:
     """A short run still holds the campaign: 934 tasks, a high on-post rate, orders sent."""
@@ -73,6 +79,7 @@ def test_campaign_covers_every_cell_and_volunteers_are_matched(
     assert camp["replaced"] > 0
 
 
+@pytest.mark.slow
 def test_page_is_written(two_days: tuple[DemoResult, DemoResult]) -> None:
     """The cockpit page is one self-contained HTML file with the cells in it."""
     page = two_days[0].html
@@ -83,6 +90,7 @@ def test_page_is_written(two_days: tuple[DemoResult, DemoResult]) -> None:
     assert len(re.findall(r'"code": "\d{15}"', text)) == 934  # the heat map's cells
 
 
+@pytest.mark.slow
 def test_same_seed_same_figures(two_days: tuple[DemoResult, DemoResult]) -> None:
     """Two runs with one seed give the same figures (case ids differ, nothing else)."""
     first, second = two_days
@@ -90,6 +98,7 @@ def test_same_seed_same_figures(two_days: tuple[DemoResult, DemoResult]) -> None
     assert first.campaign["id"] != second.campaign["id"]
 
 
+@pytest.mark.slow
 def test_another_seed_other_figures(tmp_path: Path,
                                     two_days: tuple[DemoResult, DemoResult]) -> None:
     """The seed drives what happens: another seed, other figures."""
@@ -107,6 +116,7 @@ def test_cli_default_folder_and_url(tmp_path: Path) -> None:
     assert store_url(pg + "?schema=x", tmp_path) == pg + "?schema=x"
 
 
+@pytest.mark.slow
 def test_demo_on_postgresql(tmp_path: Path, capsys: Any) -> None:
     """One day on PostgreSQL in a schema of its own: same kind of figures as SQLite."""
     schema = f"gf_test_{uuid.uuid4().hex[:12]}"
@@ -122,3 +132,68 @@ def test_demo_on_postgresql(tmp_path: Path, capsys: Any) -> None:
         store = SqlStore(url)
         store.drop_schema()
         store.close()
+
+
+@pytest.fixture(scope="module")
+def generators() -> Generators:
+    """The plugins' sample generators over the district's cells."""
+    from govflow.grid import generate_district
+
+    return Generators.load(repo_file("plugins", "--plugins-dir"),
+                           generate_district(0, people="none").cells())
+
+
+def test_street_vending_is_found_at_night(generators: Generators) -> None:
+    """Vending findings fall between 18:00 and 23:30 local time, the rest in office hours."""
+    found = day_records(generators, "urban_patrol", 0, 3)
+    assert found
+    for rec in found:
+        hour = local_hour(datetime.fromisoformat(rec["found_at"]))
+        if rec["kind"] == "street_vending":
+            assert 18.0 <= hour <= 23.5
+        else:
+            assert 8.5 <= hour <= 17.5
+        assert rec["id"].startswith("d03-")
+
+
+def test_day_records_repeat_for_a_seed(generators: Generators) -> None:
+    """The same seed and day give the same records; another day other ones."""
+    again = day_records(generators, "police_incidents", 5, 2)
+    assert again == day_records(generators, "police_incidents", 5, 2)
+    assert again != day_records(generators, "police_incidents", 5, 3)
+
+
+def test_feed_releases_records_when_their_time_comes(generators: Generators) -> None:
+    """Intake sees no record before the clock reaches its time; the cursor resumes after."""
+    from pydantic import BaseModel
+
+    feed = DayFeed("hotline_feed", BaseModel, "id", "received_at")
+    feed.extend(day_records(generators, "hotline_feed", 0, 1))
+    assert not feed.ready()  # no time set yet
+    feed.until = at_hour(1, 12.0)
+    first = list(feed.read(None))
+    assert first and all(datetime.fromisoformat(r.payload["received_at"]) <= feed.until
+                         for r in first)
+    assert len(first) < len(feed.records)
+    feed.until = at_hour(2, 0.0)
+    rest = list(feed.read(first[-1].cursor))
+    assert [r.id for r in first + rest] == [r["id"] for r in feed.records]
+
+
+def test_office_staff_wait_for_the_morning() -> None:
+    """Office work planned at night moves to the next morning; daytime work stays."""
+    rng = random.Random(0)
+    night = at_hour(4, 22.0)
+    moved = office(night, rng)
+    assert moved.astimezone(LOCAL).date() > night.astimezone(LOCAL).date()
+    assert 8.5 <= local_hour(moved) <= 10.0
+    noon = at_hour(4, 12.0)
+    assert office(noon, rng) == noon
+
+
+def test_late_draws_pass_the_limit() -> None:
+    """A draw marked late always passes the state's limit; others centre on the median."""
+    rng = random.Random(1)
+    assert all(minutes(rng, 10, late=1.0, limit=30) > 30 for _ in range(100))
+    draws = sorted(minutes(rng, 10) for _ in range(1001))
+    assert 8 < draws[500] < 12
