@@ -159,3 +159,29 @@ def test_build_accepts_plain_arrays() -> None:
     snap = sample_snapshot(arrays, 100)
     cockpit = build(snap, codes, parent, tier, t0=0, t1=2**40)
     assert cockpit.row("n0")["opened"] == 100
+
+
+def test_work_orders_never_top_the_reported_lists() -> None:
+    """Campaign tasks and command/recruitment orders count in the figures, but top categories
+    and hotspots list only reported problems."""
+    from datetime import UTC, datetime
+
+    from govflow.cockpit.kpi import TASK_CATEGORIES, from_grid
+    from govflow.engine.records import Case
+    from govflow.grid import generate_district
+    from govflow.kernels.snapshot import snapshot
+
+    grid = generate_district(seed=0)
+    cell = grid.cells_under("410102001")[0]
+    t0 = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)
+
+    def case(n: int, category: str) -> Case:
+        return Case(f"c{n}", "w", 1, "s", cell, cell, category, "t", {}, t0, t0)
+
+    cases = [case(n, "campaign") for n in range(9)] + [case(9 + n, "oil_fumes")
+                                                      for n in range(3)]
+    snap = snapshot(cases, grid.to_arrays().index)
+    cockpit = from_grid(snap, grid, t0=int(t0.timestamp()) - 1, t1=int(t0.timestamp()) + 1)
+    assert cockpit.top_categories(grid.root) == [("oil_fumes", 3)]
+    assert [h.category for h in cockpit.hotspots(min_count=3)] == ["oil_fumes"]
+    assert "campaign" in TASK_CATEGORIES

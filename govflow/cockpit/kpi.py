@@ -17,6 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from govflow.grid.campaign import CATEGORY as CAMPAIGN
+from govflow.grid.dispatch import CATEGORY as COMMAND_ORDER
+from govflow.grid.dispatch import RECRUITMENT
 from govflow.kernels.figures import NodeFigures
 from govflow.kernels.snapshot import Snapshot
 
@@ -42,6 +45,10 @@ class Overdue:
     category: str
     status: str
     hours_overdue: float
+
+
+#: the platform's own work orders: counted in the figures, never listed as reported problems
+TASK_CATEGORIES = frozenset({CAMPAIGN, COMMAND_ORDER, RECRUITMENT})
 
 
 def _ratio(num: NDArray[Any], den: NDArray[Any]) -> NDArray[np.float64]:
@@ -135,9 +142,15 @@ class Cockpit:
         return inside
 
     # -- lists ---------------------------------------------------------------------------
+    def _reported(self) -> NDArray[np.bool_]:
+        """Which categories are reported problems, not the platform's own work orders
+        (campaign tasks, command and recruitment orders): those never top a list."""
+        return np.array([name not in TASK_CATEGORIES for name in self.snapshot.categories],
+                        dtype=bool)
+
     def top_categories(self, code: str, n: int = 10) -> list[tuple[str, int]]:
         """The ``n`` categories most reported under ``code`` in the window."""
-        row = self.figures.category[self.node(code)]
+        row = self.figures.category[self.node(code)] * self._reported()
         order = np.argsort(-row, kind="stable")[:n]
         return [(self.snapshot.categories[k], int(row[k])) for k in order if row[k] > 0]
 
@@ -146,7 +159,7 @@ class Cockpit:
         """Cells under ``code`` where one category was reported ``min_count`` times or more."""
         inside = self.under(code or self.root) & (self.tier == self.tier.max())
         cats = self.figures.category
-        rows, cols = np.nonzero((cats >= min_count) & inside[:, None])
+        rows, cols = np.nonzero((cats >= min_count) & inside[:, None] & self._reported())
         counts = cats[rows, cols]
         order = np.lexsort((rows, -counts))[:n]
         return [Hotspot(self.codes[rows[k]], self.names[rows[k]],

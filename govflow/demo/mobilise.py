@@ -23,6 +23,7 @@ from govflow.engine.records import Actor, Case
 from govflow.engine.requests import FireRequest, OpenRequest
 from govflow.grid import Grid, Identity
 from govflow.grid.campaign import Campaign, campaign_status, start_campaign
+from govflow.grid.dispatch import RECRUITMENT
 from govflow.grid.people import SKILLS
 
 CAMPAIGN_NAME = "防汛应急: 1 小时到岗"
@@ -112,7 +113,7 @@ def _send(engine: Any, grid: Grid, commander: Actor, result: Mobilisation, volun
         person = grid.person(ids[v])
         cell = person.home if grid.tier(person.home) == 3 else grid.cells_under(person.home)[0]
         requests.append(OpenRequest(
-            "command_order", cell, "recruitment",
+            "command_order", cell, RECRUITMENT,
             {"order": f"recruit-{round_}", "person": person.id, "round": round_,
              "post": names[p], "text": f"应急招募: {names[p]}"},
             "mobilise", person.home, None, commander))

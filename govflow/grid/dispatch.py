@@ -22,6 +22,8 @@ from govflow.grid.notices import post
 from govflow.grid.tree import Grid
 
 CATEGORY = "command_order"
+#: category of the recruitment orders sent to matched volunteers (社会动员精准化)
+RECRUITMENT = "recruitment"
 
 
 @dataclass(frozen=True, slots=True)
