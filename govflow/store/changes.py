@@ -48,6 +48,8 @@ def plan(changes: Sequence[Change]) -> Plan:
     final: dict[str, Case] = {}
     latest: dict[str, int] = {}
     new_timers: dict[str, dict[str, Any]] = {}
+    #: the new timers of each case, so that a cancel looks only at its own case's
+    new_by_case: dict[str, list[str]] = {}
     db_cancels: dict[str, set[str]] = {}
     seen_messages: set[str] = set()
     for change in changes:
@@ -66,12 +68,14 @@ def plan(changes: Sequence[Change]) -> Plan:
                               "b_case": case.id})
         if change.cancel_kinds:
             kinds = set(change.cancel_kinds)
-            for timer_id, row in list(new_timers.items()):
-                if row["case_id"] == case.id and row["kind"] in kinds:
-                    del new_timers[timer_id]
+            mine = new_by_case.get(case.id, [])
+            for timer_id in [t for t in mine if new_timers[t]["kind"] in kinds]:
+                del new_timers[timer_id]
+                mine.remove(timer_id)
             if out.expected[case.id] is not None:  # a case new in this commit has none stored
                 db_cancels.setdefault(case.id, set()).update(kinds)
         for timer in change.timers:
+            new_by_case.setdefault(timer.case_id, []).append(timer.id)
             new_timers[timer.id] = {
                 "id": timer.id, "case_id": timer.case_id, "kind": timer.kind,
                 "due_at": timer.due_at, "epoch": timer.epoch, "payload": timer.payload,
