@@ -100,6 +100,6 @@ def _where(console: Any, result: DemoResult, world: World, page: Any) -> None:
         f"govflow cockpit --url '{url}' --html cockpit.html",
         f"govflow campaign status {camp} --url '{url}' --tier 1",
         f"govflow grid show {street} --url '{url}'",
-        "govflow replay ../shared/data/la311/MyLA311_2017_subset.csv --mapping replay/la311.yaml",
+        "govflow replay YOUR_311_EXPORT.csv --mapping replay/la311.yaml   # your rules on history",
     ):
         console.print(f"  {line}", highlight=False, soft_wrap=True)
