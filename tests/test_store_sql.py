@@ -489,3 +489,32 @@ def test_empty_postgres_schema_is_refused_without_create() -> None:
         with engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         engine.dispose()
+
+
+def test_two_engines_racing_on_one_case_never_overwrite(store: Store) -> None:
+    """Engine A reads a case, engine B fires on it, A's fire then fails with ConflictError."""
+    from datetime import datetime as dt
+
+    from govflow import Actor, Engine, SimClock
+
+    workflows = Path(__file__).resolve().parents[1] / "workflows.yaml"
+    clock = SimClock(dt(2026, 9, 29, 1, 0, tzinfo=UTC))
+    first = Engine(workflows, store=store, clock=clock)
+    second = Engine(workflows, store=store, clock=clock)
+    actor = Actor.of("r1", "registrar", "grid_worker")
+    case = first.open_case("standard_case", cell=CELL, actor=actor)
+    read = store.get_case
+
+    def racing_read(case_id: str) -> Case:
+        seen = read(case_id)
+        store.get_case = read  # type: ignore[method-assign]
+        second.fire(case_id, "invalidate", actor=actor)  # B commits after A has read
+        return seen
+
+    store.get_case = racing_read  # type: ignore[method-assign]
+    with pytest.raises(ConflictError) as info:
+        first.fire(case.id, "register", actor=actor)
+    store.get_case = read  # type: ignore[method-assign]
+    assert info.value.case_id == case.id
+    assert store.get_case(case.id).state == "invalid"
+    assert [e.trigger for e in store.history(case.id)] == ["open", "invalidate"]
