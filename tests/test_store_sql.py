@@ -349,6 +349,25 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_url_options_are_checked(tmp_path: Path) -> None:
+    """``?synchronous=`` picks SQLite's sync mode; bad values and schema names are refused."""
+    import sqlite3
+
+    from govflow.store.sql import SqlStore
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    store = SqlStore(f"{url}?synchronous=full")
+    with store._engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    store.close()
+    with pytest.raises(StoreError, match="synchronous must be one of"):
+        SqlStore(f"{url}?synchronous=sometimes")
+    with pytest.raises(StoreError, match="not a plain SQL identifier"):
+        SqlStore(url, schema="x; DROP TABLE cases")
+    with sqlite3.connect(tmp_path / "g.db") as conn:
+        assert conn.execute("SELECT count(*) FROM cases").fetchone() == (0,)
+
+
 def test_redact_hides_passwords() -> None:
     """Passwords in URLs and query strings are replaced by ***."""
     assert redact("postgresql+psycopg://gov:p@ss:w0rd@db:5432/x") == \
