@@ -51,6 +51,7 @@ from govflow.workflows.spec import (
     WorkflowSpec,
 )
 from govflow.worktime.duration import Duration
+from tests.conftest import postgres_url
 
 START = datetime(2026, 9, 29, 1, 0, tzinfo=UTC)
 CHAIN = ("register", "dispatch", "sign", "handle", "close")
@@ -84,17 +85,6 @@ def _workflows() -> WorkflowSet:
 WORKFLOWS = _workflows()
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("GOVFLOW_TEST_POSTGRES_URL")
-    if not url:
-        text = ("PostgreSQL benchmarks need GOVFLOW_TEST_POSTGRES_URL, e.g. "
-                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-        if os.environ.get("CI") == "true":
-            pytest.fail(text + " (in CI a skipped PostgreSQL benchmark is a failure)")
-        pytest.skip(text)
-    return url
-
-
 @contextmanager
 def database(kind: str) -> Iterator[str]:
     """A fresh, migrated, empty database of ``kind``; yields its URL; removed afterwards."""
@@ -104,7 +94,7 @@ def database(kind: str) -> Iterator[str]:
             SqlStore(url).close()
             yield url
         return
-    base = _postgres_url()
+    base = postgres_url()
     schema = f"gf_bench_{uuid.uuid4().hex[:10]}"
     SqlStore(base, schema=schema, create=True).close()
     url = f"{base}{'&' if '?' in base else '?'}schema={schema}"
@@ -484,7 +474,7 @@ def test_sweep_postgresql_two_workers(benchmark: Any) -> None:
     PostgreSQL server compete for the same cores and the speed-up is bounded by the CPU, not
     by the store: the figure is then reported (skip message), not asserted.
     """
-    _postgres_url()
+    postgres_url()
     n = SIZES["sweep_cases"]
 
     def setup(workers: int) -> Setup:

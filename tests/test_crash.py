@@ -29,22 +29,11 @@ from govflow.store.changes import CASE_FIELDS, EVENT_FIELDS
 from govflow.store.sql import SqlStore
 from govflow.store.tables import timers
 from tests import crash_worker
+from tests.conftest import postgres_url
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / "workflows.yaml"
 KILLS = int(os.environ.get("GOVFLOW_CRASH_KILLS", "25"))  # per database; the issue asks >= 50
-
-
-def postgres_url() -> str:
-    """The test server's URL; skip without one (fail in CI, where it must be there)."""
-    url = os.environ.get("GOVFLOW_TEST_POSTGRES_URL")
-    if not url:
-        text = ("PostgreSQL tests need GOVFLOW_TEST_POSTGRES_URL, e.g. "
-                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-        if os.environ.get("CI") == "true":
-            pytest.fail(text + " (in CI a skipped PostgreSQL test is a failure)")
-        pytest.skip(text)
-    return url
 
 
 def _fork_worker(url: str, acks: Path, seed: int) -> int:

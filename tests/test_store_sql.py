@@ -6,7 +6,6 @@ what only the SQL store has (URLs, errors, schema, leases, the grid tables).
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from govflow.errors import CaseNotFound, ConflictError, SchemaVersionError, Stor
 from govflow.store import MemoryStore, open_store
 from govflow.store.base import Store
 from govflow.store.url import DEFAULT_URL, redact
+from tests.conftest import postgres_url
 
 T0 = datetime(2026, 9, 29, 1, 0, tzinfo=UTC)
 CELL = "410102001001001"
@@ -58,18 +58,6 @@ def moved(case: Case, dest: str, at: datetime, *, timers: tuple[Timer, ...] = ()
 def timer(timer_id: str, case_id: str, due: datetime, kind: str = "yellow") -> Timer:
     """A pending timer."""
     return Timer(timer_id, case_id, kind, due, 1, {"due": due.isoformat()})
-
-
-def postgres_url() -> str:
-    """The test server's URL; skip without one (fail in CI, where it must be there)."""
-    url = os.environ.get("GOVFLOW_TEST_POSTGRES_URL")
-    if not url:
-        text = ("PostgreSQL tests need GOVFLOW_TEST_POSTGRES_URL, e.g. "
-                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-        if os.environ.get("CI") == "true":
-            pytest.fail(text + " (in CI a skipped PostgreSQL test is a failure)")
-        pytest.skip(text)
-    return url
 
 
 def message(message_id: str, case_id: str, kind: str = "warning") -> Message:
