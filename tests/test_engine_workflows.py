@@ -187,3 +187,13 @@ def test_without_a_grid_escalation_follows_the_codes(engine: Engine) -> None:
     case = engine.case(case_id)
     assert (case.owner, case.escalation) == (COMMUNITY, 1)
     assert engine.history(case_id)[-1].data["on_duty"] is None
+
+
+def test_timer_events_name_their_timer(engine: Engine) -> None:
+    """The log alone shows which durable timer caused a warning or a breach."""
+    case_id = engine.open_case("emergency_task", cell=CELL, actor=COMMANDER).id
+    timers = {t.kind: t.id for t in engine.store.pending_timers(case_id)}
+    advance(engine, hours=1)
+    by_trigger = {e.trigger: e.data.get("timer") for e in engine.history(case_id)}
+    assert by_trigger["warn"] == timers["yellow"]
+    assert by_trigger["breach"] == timers["red"]

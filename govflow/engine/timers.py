@@ -54,8 +54,8 @@ def fire_timer(batch: Batch, timer: Timer) -> None:
 def _warn(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
     if case.light != "green":
         return _noop(batch, case, spec, timer)
-    batch.emit(case, spec, "warn", actor=SYSTEM_ACTOR, data={"light": "yellow"},
-               reason="deadline warning (黄灯)")
+    batch.emit(case, spec, "warn", actor=SYSTEM_ACTOR,
+               data={"light": "yellow", "timer": timer.id}, reason="deadline warning (黄灯)")
     batch.notify(case, "warning", _on_duty(batch, case),
                  {"state": case.state, "due_at": timer.payload.get("due")})
 
@@ -63,8 +63,8 @@ def _warn(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
 def _breach(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
     deadline = spec.states[case.state].deadline
     assert deadline is not None
-    batch.emit(case, spec, "breach", actor=SYSTEM_ACTOR, data={"light": "red"},
-               reason="deadline passed (红灯)")
+    batch.emit(case, spec, "breach", actor=SYSTEM_ACTOR,
+               data={"light": "red", "timer": timer.id}, reason="deadline passed (红灯)")
     breach = deadline.on_breach
     if breach.notify:
         batch.notify(case, "breach", _on_duty(batch, case), {"state": case.state})
@@ -96,13 +96,15 @@ def _supervise(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> No
     level = timer.payload["level"]
     if LEVELS.index(level) <= LEVELS.index(case.supervision):
         return _noop(batch, case, spec, timer)
-    batch.emit(case, spec, "supervise", actor=SYSTEM_ACTOR, data={"level": level},
+    batch.emit(case, spec, "supervise", actor=SYSTEM_ACTOR,
+               data={"level": level, "timer": timer.id},
                reason=f"still {case.state} (automatic 督办)")
     batch.notify(case, "supervision", _on_duty(batch, case), {"level": level})
 
 
 def _revisit_due(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
-    batch.emit(case, spec, "revisit_due", actor=SYSTEM_ACTOR, data={"n": timer.payload["n"]},
+    batch.emit(case, spec, "revisit_due", actor=SYSTEM_ACTOR,
+               data={"n": timer.payload["n"], "timer": timer.id},
                reason="revisit due (回访/回头看)")
     batch.notify(case, "revisit_due", _on_duty(batch, case), {"n": timer.payload["n"]})
     outcome = batch.rt.hooks.revisit_outcome(case)
