@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from govflow.engine.engine import Engine
 from govflow.engine.records import Actor
@@ -271,3 +271,118 @@ def test_the_open_case_index_is_read_once_and_checked_before_merging() -> None:
     report = harness.run("reports")
     assert len(calls) == 1
     assert (report.opened, report.merged) == (1, 0)
+
+
+class Touchy(BaseModel):
+    """A model whose validator has a bug: it raises TypeError on one cell."""
+
+    id: str
+    cell: str
+    at: AwareDatetime
+    stalls: int = 1
+
+    @field_validator("cell")
+    @classmethod
+    def _check(cls, value: str) -> str:
+        if value == "TYPEERR":
+            raise TypeError("validator bug")
+        return value
+
+
+class Buggy(Reports):
+    """A plugin whose model validator and rule raise on some records."""
+
+    govflow_plugin_name = "buggy"
+
+    @hookimpl
+    def govflow_register_sources(self, registry: Registry) -> None:
+        registry.add_source(ListSource("reports", Touchy, lambda: self.payloads,
+                                       id_field="id"))
+
+    @hookimpl
+    def govflow_register_rules(self, registry: Registry) -> None:
+        def rule(record: Touchy) -> OpenCase:
+            merge = "2h" if record.stalls == 7 else None  # not a timedelta: fails later
+            return OpenCase("street_vending", record.cell, "street_vending", {},
+                            ref=record.id, at=record.at, merge_within=merge)  # type: ignore[arg-type]
+
+        registry.add_rules("reports", rule)
+
+
+def _accounted(report: Any, harness: PluginHarness) -> None:
+    assert report.taken + report.dead == report.read
+    assert len(harness.cases()) == report.opened
+    assert len(harness.dead_letters()) == report.dead
+
+
+def test_plugin_code_that_raises_dead_letters_the_record_and_the_cursor_moves_on() -> None:
+    """A validator's TypeError, a bad OpenCase, a self-referencing payload, a non-mapping
+    payload: each a dead letter; the records after are taken; a restart reads nothing again."""
+    loop: dict[str, Any] = {"id": "loop", "cell": CELL, "at": T0.isoformat()}
+    loop["self"] = loop
+    records: list[Any] = [rec(1), rec(2, cell="TYPEERR"), rec(3, stalls=7), loop, None,
+                          [1, 2], rec(4, cell=OTHER)]
+    harness = PluginHarness(Buggy(records), workflows=WORKFLOWS, cells=[CELL, OTHER])
+    report = harness.run("reports", batch=3)
+    assert (report.read, report.opened, report.dead) == (7, 2, 5)
+    _accounted(report, harness)
+    reasons = {d.record_id: d.reason for d in harness.dead_letters()}
+    assert reasons["r2"] == "plugin_error: TypeError: validator bug"
+    assert reasons["r3"].startswith("plugin_error: TypeError")
+    assert reasons["loop"].startswith("plugin_error: RecursionError")
+    assert "valid dictionary" in reasons["4"] and "valid dictionary" in reasons["5"]
+    assert harness.engine.store.get_cursor("reports") == "6"
+    again = harness.run("reports")
+    assert again.read == 0
+
+
+class Odd:
+    """A source that yields things that are not RawRecords between good ones."""
+
+    name = "reports"
+    model = Report
+
+    def read(self, cursor: str | None) -> Iterator[Any]:
+        if cursor is None:
+            yield RawRecord("r1", "0", rec(1))
+            yield {"id": "a dict, not a RawRecord"}
+            yield RawRecord("r2", "2", rec(2, cell=OTHER))
+
+
+def test_a_source_yielding_a_non_record_dead_letters_it_and_goes_on() -> None:
+    """Something that is not a RawRecord becomes a dead letter naming its type."""
+    harness = PluginHarness(Reports(), workflows=WORKFLOWS, cells=[CELL, OTHER])
+    report = harness.intake.run(Odd(), batch=2)
+    assert (report.read, report.opened, report.dead) == (3, 2, 1)
+    _accounted(report, harness)
+    (letter,) = harness.dead_letters()
+    assert letter.record_id == "<dict>" and letter.reason.startswith("plugin_error:")
+    assert harness.engine.store.get_cursor("reports") == "2"
+    assert harness.intake.run(Odd()).read == 0
+
+
+class Broken:
+    """A source whose ``read`` raises at once (not a generator), on its first call only."""
+
+    name = "reports"
+    model = Report
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+        self.calls = 0
+
+    def read(self, cursor: str | None) -> Iterator[RawRecord]:
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("no route to feed")
+        return iter([RawRecord(r["id"], str(i), r) for i, r in enumerate(self.records)])
+
+
+def test_a_source_failing_before_its_first_record_is_named_and_the_next_run_works() -> None:
+    """read() raising at once gives the same PluginError as a later failure."""
+    harness = PluginHarness(Reports(), workflows=WORKFLOWS)
+    broken = Broken([rec(1), rec(2, cell=OTHER)])
+    with pytest.raises(PluginError, match=r"source .reports. failed while reading after "
+                                          r"record 0.*ConnectionError"):
+        harness.intake.run(broken)
+    assert harness.intake.run(broken).opened == 2

@@ -170,3 +170,29 @@ def test_a_deployment_rules_file_maps_a_plugins_source(tmp_path: Path) -> None:
     noise = [c for c in harness.cases() if c.category == "noise_patrol"]
     assert report.dead == 0 and noise and {c.workflow for c in noise} == {"command_order"}
     assert not any(c.category == "public_security:noise" for c in harness.cases())
+
+
+def test_a_time_field_in_case_data_is_written_as_iso_text() -> None:
+    """``data: {found: "{found_at}"}`` puts the ISO text in the case data; ``at`` keeps the time."""
+    text = """\
+rules:
+  - name: vending
+    source: patrol
+    open:
+      workflow: street_vending
+      cell: "{cell}"
+      at: "{found_at}"
+      data: {found: "{found_at}", both: ["{found_at}"]}
+  - name: close
+    source: patrol
+    when: {kind: cleared}
+    trigger: {ref: "{id}", name: dismiss, data: {when: "{found_at}"}}
+"""
+    rules = load_rules(text, models=MODELS)
+    at = datetime(2026, 9, 29, 10, 0, tzinfo=UTC)
+    op = apply_rules(rules, Finding(id="f1", kind="x", cell="410102001001001", found_at=at))
+    assert isinstance(op, OpenCase)
+    assert op.at == at
+    assert op.data == {"found": at.isoformat(), "both": [at.isoformat()]}
+    closing = apply_rules(rules[1:], Finding(id="f1", kind="cleared", cell="c", found_at=at))
+    assert isinstance(closing, Trigger) and closing.data == {"when": at.isoformat()}

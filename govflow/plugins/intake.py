@@ -94,6 +94,15 @@ def _clip(value: Any) -> Any:
     return value
 
 
+def _safe_repr(value: Any) -> str:
+    """A short repr that survives a broken ``__repr__``."""
+    try:
+        text = repr(value)
+    except Exception as exc:  # a plugin object's repr may raise anything
+        text = f"<{type(value).__name__} (repr failed: {type(exc).__name__})>"
+    return text if len(text) <= KEPT_FIELD_CHARS else text[:KEPT_FIELD_CHARS] + "…"
+
+
 def _oversize(value: Any, limit: int, path: str = "") -> str | None:
     """The path of the first string longer than ``limit``, or None (flat records: one pass)."""
     if isinstance(value, Mapping):
@@ -175,9 +184,12 @@ class Intake:
         items: list[_Item] = []
         clock = time.perf_counter
         start = clock()
-        records: Iterator[RawRecord] = iter(source.read(store.get_cursor(source_name)))
+        records: Iterator[Any] | None = None  # plugin code: may yield anything
+        last = store.get_cursor(source_name)
         while limit is None or report.read < limit:
             try:
+                if records is None:  # a read() that fails at once is reported like a later one
+                    records = iter(source.read(last))
                 raw = next(records)
             except StopIteration:
                 break
@@ -189,7 +201,11 @@ class Intake:
                     f"{report.read} ({exc!r}); what was read before is committed and the next "
                     "run resumes from there", plugin=source_name, hook="read") from exc
             report.read += 1
-            item = self._take(raw, source.model, rules, actor, index)
+            if isinstance(raw, RawRecord):
+                item = self._take(raw, source.model, rules, actor, index)
+            else:
+                item = self._not_raw(raw, last)
+            last = item.raw.cursor or last
             if item.kind == "flush":  # needs a case still pending in this batch
                 report.plugin_seconds += clock() - start
                 self._flush(items, report, index)
@@ -213,6 +229,23 @@ class Intake:
             return self._map(raw, model, rules, actor, index)
         except Rejected as exc:
             return _Item(raw, "dead", letter=self._letter(raw, str(exc)), why=exc.kind)
+        except Exception as exc:  # plugin code (a validator, a rule, a source) misbehaved
+            reason = f"plugin_error: {type(exc).__name__}: {exc}"
+            return _Item(raw, "dead", letter=self._letter(raw, reason), why="plugin_error")
+
+    def _not_raw(self, raw: Any, last: str | None) -> _Item:
+        """A dead letter for something a source yielded that is not a :class:`RawRecord`.
+
+        It keeps its own ``cursor`` if it has a string one; otherwise it takes the cursor of
+        the record before it (a restart then reads it again, and dead-letters it again).
+        """
+        own = None if isinstance(raw, Mapping) else getattr(raw, "cursor", None)
+        cursor = own if isinstance(own, str) else (last or "")
+        kept = RawRecord(id=f"<{type(raw).__name__}>", cursor=cursor,
+                         payload={"yielded": _safe_repr(raw)})
+        reason = (f"plugin_error: TypeError: the source yielded a {type(raw).__name__}, "
+                  "not a RawRecord")
+        return _Item(kept, "dead", letter=self._letter(kept, reason), why="plugin_error")
 
     def _map(self, raw: RawRecord, model: Any, rules: Any, actor: Actor,
              index: CaseIndex) -> _Item:
@@ -292,7 +325,10 @@ class Intake:
         return known
 
     def _letter(self, raw: RawRecord, reason: str) -> DeadLetter:
-        payload = json.dumps(_clip(raw.payload), ensure_ascii=False, default=str)
+        try:
+            payload = json.dumps(_clip(raw.payload), ensure_ascii=False, default=str)
+        except (ValueError, RecursionError, TypeError):  # a self-referencing payload
+            payload = json.dumps(_safe_repr(raw.payload), ensure_ascii=False)
         return DeadLetter(id=secrets.token_hex(8), source=self._source, record_id=raw.id,
                           reason=reason, payload=payload, at=self.engine.clock.now())
 
@@ -317,7 +353,8 @@ class Intake:
             item.letter = self._letter(item.raw, f"engine refused: {error}")
             return item.letter
 
-        cursor = (self._source, items[-1].raw.cursor)
+        position = next((i.raw.cursor for i in reversed(items) if i.raw.cursor), None)
+        cursor = (self._source, position) if position is not None else None
         if requests:
             results = self.engine.apply_batch(requests, cursor=cursor, dead_letters=letters,
                                               on_error=refuse)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,17 +108,24 @@ class RulesFile(_Strict):
     rules: list[RuleSpec]
 
 
-def _fill(template: Any, record: BaseModel) -> Any:
-    """Replace ``{field}`` in strings (recursively in dicts and lists) with record values."""
+def _fill(template: Any, record: BaseModel, *, as_data: bool = False) -> Any:
+    """Replace ``{field}`` in strings (recursively in dicts and lists) with record values.
+
+    With ``as_data`` (case data, which must be JSON) a date or time field is written as its
+    ISO text; elsewhere (``at``) it keeps its type.
+    """
     if isinstance(template, str):
         whole = _FIELD.fullmatch(template)
         if whole:
-            return getattr(record, whole.group(1))
+            value = getattr(record, whole.group(1))
+            if as_data and isinstance(value, datetime | date | time):
+                return value.isoformat()
+            return value
         return _FIELD.sub(lambda m: str(getattr(record, m.group(1))), template)
     if isinstance(template, dict):
-        return {k: _fill(v, record) for k, v in template.items()}
+        return {k: _fill(v, record, as_data=as_data) for k, v in template.items()}
     if isinstance(template, list):
-        return [_fill(v, record) for v in template]
+        return [_fill(v, record, as_data=as_data) for v in template]
     return template
 
 
@@ -147,7 +154,7 @@ def _compile(spec: RuleSpec) -> Any:
                 return None
             return OpenCase(
                 workflow=str(_fill(o.workflow, record)), cell=str(_fill(o.cell, record)),
-                category=str(_fill(o.category, record)), data=_fill(o.data, record),
+                category=str(_fill(o.category, record)), data=_fill(o.data, record, as_data=True),
                 ref=None if o.ref is None else str(_fill(o.ref, record)), merge_within=window,
                 at=None if o.at is None else _fill(o.at, record),
             )
@@ -161,7 +168,7 @@ def _compile(spec: RuleSpec) -> Any:
                 return None
             return Trigger(
                 ref=str(_fill(t.ref, record)), trigger=str(_fill(t.name, record)),
-                data=_fill(t.data, record), reason=str(_fill(t.reason, record)),
+                data=_fill(t.data, record, as_data=True), reason=str(_fill(t.reason, record)),
             )
 
         return trigger_rule

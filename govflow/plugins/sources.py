@@ -68,5 +68,7 @@ class ListSource:
         for index, payload in enumerate(self._make()):
             if index < start:
                 continue
-            rid = str(payload.get(self.id_field, index)) if self.id_field else str(index)
+            # a payload that is not a mapping is still yielded: validation dead-letters it
+            rid = (str(payload.get(self.id_field, index))
+                   if self.id_field and isinstance(payload, Mapping) else str(index))
             yield RawRecord(id=rid, cursor=str(index), payload=payload)
