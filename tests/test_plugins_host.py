@@ -148,3 +148,73 @@ def test_a_plugin_given_as_a_class_is_instantiated_per_host() -> None:
     """A class (e.g. what an entry point names) becomes one instance per host."""
     host = PluginHost([Adds], entry_points=False)
     assert "stamp" in host.actions and "adds" in host.plugin_names
+
+
+def test_a_plugin_whose_make_plugin_raises_is_recorded_and_skipped(tmp_path: Path) -> None:
+    """make_plugin() raising is a 'load' failure; the other plugins still load."""
+    (tmp_path / "badmake.py").write_text(
+        "def make_plugin():\n    raise ValueError('no config')\n", encoding="utf-8")
+    host = PluginHost([Adds()], plugins_dir=tmp_path, entry_points=False)
+    assert [(f.plugin, f.hook) for f in host.failures] == [("badmake", "load")]
+    assert "badmake" not in host.plugin_names and "stamp" in host.actions
+
+
+class Unbuildable:
+    """A plugin class whose constructor raises (even SystemExit)."""
+
+    govflow_plugin_name = "unbuildable"
+
+    def __init__(self) -> None:
+        raise SystemExit("bye")
+
+
+def test_a_plugin_class_whose_init_raises_is_recorded_and_skipped() -> None:
+    """A class that cannot be instantiated is a 'load' failure, not a crash."""
+    host = PluginHost([Unbuildable, Adds], entry_points=False)
+    assert [(f.plugin, f.hook) for f in host.failures] == [("unbuildable", "load")]
+    assert "stamp" in host.actions
+
+
+class BrokenWorkflows:
+    """Registers an action, then a workflow file that does not load."""
+
+    govflow_plugin_name = "broken_workflows"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @hookimpl
+    def govflow_register_workflows(self, registry: Registry) -> None:
+        registry.add_workflows(self.path)
+
+
+def test_a_broken_workflow_file_is_a_recorded_register_failure(tmp_path: Path) -> None:
+    """The file is checked at registration: the call is rolled back and the engine starts."""
+    from govflow.engine.engine import Engine
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("workflows:\n  w:\n    states: [oops\n", encoding="utf-8")
+    host = PluginHost([BrokenWorkflows(bad), Adds()], entry_points=False)
+    (failure,) = host.failures
+    assert (failure.plugin, failure.hook) == ("broken_workflows", "govflow_register_workflows")
+    assert "does not load" in str(failure.error) and "bad.yaml" in str(failure.error)
+    assert host.workflow_files == []
+    engine = Engine(ROOT / "workflows.yaml", plugins=host)
+    assert engine.workflow("street_vending").name == "street_vending"
+
+
+class Exits:
+    """Calls sys.exit in an observer hook."""
+
+    govflow_plugin_name = "exits"
+
+    @hookimpl
+    def govflow_revisit_outcome(self, case: object) -> bool:
+        raise SystemExit(3)
+
+
+def test_system_exit_in_a_hook_is_recorded_not_raised() -> None:
+    """SystemExit from a plugin's hook is a recorded failure; the call returns normally."""
+    host = PluginHost([Exits()], entry_points=False)
+    assert host.revisit_outcome(object()) is None  # type: ignore[arg-type]
+    assert [(f.plugin, f.hook) for f in host.failures] == [("exits", "govflow_revisit_outcome")]

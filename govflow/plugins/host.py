@@ -139,7 +139,7 @@ class PluginHost:
         """Import a plugin; an import that fails is a recorded failure, not a crash."""
         try:
             obj = load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             self._fail(name, "load", exc)
             return
         self._add(obj, name)
@@ -148,10 +148,14 @@ class PluginHost:
         if self.pm.is_blocked(name):
             return
         factory = getattr(obj, "make_plugin", None)
-        if isinstance(obj, ModuleType) and callable(factory):
-            obj = factory()  # a fresh plugin object per engine: its state is this engine's
-        elif isinstance(obj, type):
-            obj = obj()  # an entry point naming a class: one instance per engine
+        try:
+            if isinstance(obj, ModuleType) and callable(factory):
+                obj = factory()  # a fresh plugin object per engine: its state is this engine's
+            elif isinstance(obj, type):
+                obj = obj()  # an entry point naming a class: one instance per engine
+        except (Exception, SystemExit) as exc:  # its constructor failed: skip it, recorded
+            self._fail(name, "load", exc)
+            return
         try:
             self.pm.register(obj, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
@@ -195,7 +199,7 @@ class PluginHost:
                 trace_log.info("call %s -> %s", hook, impl.plugin_name)
             try:
                 result = impl.function(*[kwargs[arg] for arg in impl.argnames])
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # KeyboardInterrupt still stops the run
                 self._fail(impl.plugin_name, hook, exc)
                 continue
             if self.trace:
@@ -220,7 +224,7 @@ class PluginHost:
                 try:
                     with self.registry.acting_as(plugin):
                         result = impl.function(*[self.registry for _ in impl.argnames])
-                except Exception as exc:
+                except (Exception, SystemExit) as exc:
                     self._fail(plugin, hook, exc)
                     continue
                 if result is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govflow.errors import PluginError, RegistrationConflict
+from govflow.errors import PluginError, RegistrationConflict, WorkflowLoadError
 from govflow.plugins.rules import Rule, RuleFn, rule_from_function
 from govflow.plugins.rules_yaml import load_rules
 from govflow.plugins.sources import Source
@@ -143,10 +143,23 @@ class Registry:
             fn, self._plugin, f"guard function {name!r}")
 
     def add_workflows(self, path: str | Path) -> None:
-        """Register an extra workflow file (YAML) for the engine to load."""
+        """Register an extra workflow file (YAML) for the engine to load.
+
+        The file is loaded and checked here, against the built-in actions and functions and
+        those registered so far (plugins register actions and functions before workflows),
+        so a broken file fails this plugin's register call, not the engine's start.
+        """
+        from govflow.workflows.expr import BUILTIN_FUNCTIONS
+        from govflow.workflows.load import BUILTIN_ACTIONS, load_workflows
+
         found = Path(path)
         if not found.is_file():
             raise self._bad(f"workflow file {found} does not exist")
+        try:
+            load_workflows(found, actions=BUILTIN_ACTIONS | set(self.actions),
+                           functions=BUILTIN_FUNCTIONS | set(self.functions))
+        except WorkflowLoadError as exc:
+            raise self._bad(f"workflow file {found} does not load: {exc}") from exc
         self._claim("workflows", str(found))
         self.workflow_files.append(found)
 
