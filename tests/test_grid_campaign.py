@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from govflow import Engine, SimClock
 from govflow.engine.records import Actor
-from govflow.errors import GridError
+from govflow.errors import GridError, PermissionDenied
 from govflow.grid import Grid, Identity, generate_district
 from govflow.grid.campaign import campaign_status, cancel_campaign, start_campaign
 from govflow.grid.dispatch import dispatch_order, order_status
@@ -190,3 +191,65 @@ def test_alerts_ride_on_the_tasks_when_the_workflow_asks(
     assert campaign.alerts == len(alerts) == len(grid.subtree(street))
     assert sorted(m.payload["node"] for m in alerts) == grid.subtree(street)
     assert all(engine.case(m.case_id).rev == 1 for m in alerts)
+
+
+def test_campaign_and_order_check_role_and_scope_before_opening(
+    grid: Grid, clock: SimClock
+) -> None:
+    """No open role, or a scope that does not cover the node: PermissionDenied, nothing open;
+    a commander scoped to the street may start one on a community of it."""
+    engine = _engine(grid, clock)
+    street, community = "410102001", "410102001001"
+    worker = Actor.of("li", "grid_worker")
+    local = Actor.of("cc-1", "commander", scope=community)
+    with pytest.raises(PermissionDenied, match="may not open 'emergency_task'"):
+        start_campaign(engine, grid, community, name="x", actor=worker)
+    with pytest.raises(PermissionDenied, match="not for all of '410102001'"):
+        start_campaign(engine, grid, street, name="x", actor=local)
+    with pytest.raises(PermissionDenied, match="may not open 'command_order'"):
+        dispatch_order(engine, grid, community, Identity.BUILDING_HEAD, text="x", actor=worker)
+    with pytest.raises(PermissionDenied, match="nothing was opened"):
+        dispatch_order(engine, grid, street, Identity.BUILDING_HEAD, text="x", actor=local)
+    assert list(engine.store.iter_cases()) == []
+    scoped = Actor.of("cc-2", "commander", scope=street)
+    campaign = start_campaign(engine, grid, community, name="x", actor=scoped)
+    assert campaign.tasks == len(grid.cells_under(community))
+
+
+def test_a_campaign_failing_part_way_leaves_no_open_task(
+    grid: Grid, clock: SimClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The third commit fails: the tasks of the first two are cancelled, none stays open."""
+    engine = _engine(grid, clock)
+    real = engine.open_cases
+    calls: list[int] = []
+
+    def flaky(requests: Any, **kw: Any) -> list[str]:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("store went away")
+        return real(requests, **kw)
+
+    monkeypatch.setattr(engine, "open_cases", flaky)
+    with pytest.raises(OSError, match="store went away"):
+        start_campaign(engine, grid, "410102001", name="x", actor=COMMANDER, batch=10)
+    cases = list(engine.store.iter_cases())
+    assert len(cases) == 20
+    assert {c.state for c in cases} == {"cancelled"}
+
+
+def test_an_order_whose_hand_out_fails_leaves_no_open_order(
+    grid: Grid, clock: SimClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The messages cannot be written: every order opened is cancelled again."""
+    engine = _engine(grid, clock)
+
+    def broken(*args: Any, **kw: Any) -> None:
+        raise OSError("outbox full")
+
+    monkeypatch.setattr(engine, "note", broken)
+    with pytest.raises(OSError, match="outbox full"):
+        dispatch_order(engine, grid, "410102004002", Identity.BUILDING_HEAD, text="x",
+                       actor=COMMANDER, batch=3)
+    cases = list(engine.store.iter_cases())
+    assert cases and {c.state for c in cases} == {"cancelled"}

@@ -18,6 +18,7 @@ import numpy as np
 from govflow.engine.records import Actor, Case
 from govflow.engine.requests import FireRequest, OpenRequest
 from govflow.errors import GridError, Problem
+from govflow.grid.bulk import check_may_open, open_all
 from govflow.grid.notices import post
 from govflow.grid.tree import Grid
 
@@ -78,6 +79,7 @@ def start_campaign(engine: Any, grid: Grid, node: str, *, name: str,
     timers too when the initial state's deadline has a ``limit_field``).
     """
     grid.node(node)  # an unknown node is a GridError naming it
+    check_may_open(engine, grid, node, workflow, actor)
     cells = grid.cells_under(node)
     now: datetime = engine.clock.now()
     due = _due(engine, workflow, now, deadline)
@@ -98,13 +100,16 @@ def start_campaign(engine: Any, grid: Grid, node: str, *, name: str,
             data["alert"] = anchors.get(cell, [cell])
         requests.append(OpenRequest(workflow, cell, CATEGORY, data, "campaign", cell, now,
                                     actor))
-    ids = engine.open_cases(requests, actor=actor, batch=batch)
-    alerts = sum(len(v) for v in anchors.values()) if native else 0
-    if not native and ids:
+
+    def warn(ids: list[str]) -> int:
         notes = [(grid.on_duty(code) or code, {"node": code, "campaign": cid, "name": name,
                                                 "due": due.isoformat()})
                  for code in grid.subtree(node)]
-        alerts = post(engine, ids[0], "campaign_alert", notes, actor)
+        return post(engine, ids[0], "campaign_alert", notes, actor)
+
+    ids, posted = open_all(engine, requests, actor=actor, batch=batch,
+                           then=None if native else warn)
+    alerts = sum(len(v) for v in anchors.values()) if native else int(posted or 0)
     return Campaign(cid, name, node, workflow, now, due, len(ids), alerts)
 
 

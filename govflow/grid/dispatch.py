@@ -17,6 +17,7 @@ from typing import Any
 from govflow.engine.records import Actor
 from govflow.engine.requests import OpenRequest
 from govflow.errors import GridError, Problem
+from govflow.grid.bulk import check_may_open, open_all
 from govflow.grid.model import CELL_TIER, Identity
 from govflow.grid.notices import post
 from govflow.grid.tree import Grid
@@ -41,6 +42,7 @@ def dispatch_order(engine: Any, grid: Grid, node: str, identities: Identity | in
                    text: str, deadline: timedelta | None = None, actor: Actor,
                    workflow: str = "command_order", batch: int = 1000) -> Order:
     """Send ``text`` to every person under ``node`` holding any of ``identities``."""
+    check_may_open(engine, grid, node, workflow, actor)
     people = grid.people_under(node, identities)
     if not people:
         raise GridError([Problem("<order>", None, "", f"nobody under {node!r} holds "
@@ -61,10 +63,14 @@ def dispatch_order(engine: Any, grid: Grid, node: str, identities: Identity | in
                 data[limit_field] = f"{deadline.total_seconds() / 60:g} min"
         requests.append(OpenRequest(workflow, cell, CATEGORY, data, "dispatch", person.home,
                                     now, actor))
-    ids = engine.open_cases(requests, actor=actor, batch=batch)
-    cases = {p.id: cid for p, cid in zip(people, ids, strict=True)}
-    post(engine, ids[0], "order", [(p.id, {"order": oid, "case": cases[p.id],
-                                                         "text": text}) for p in people], actor)
+
+    def hand_out(ids: list[str]) -> dict[str, str]:
+        cases = {p.id: cid for p, cid in zip(people, ids, strict=True)}
+        post(engine, ids[0], "order", [(p.id, {"order": oid, "case": cases[p.id],
+                                               "text": text}) for p in people], actor)
+        return cases
+
+    _, cases = open_all(engine, requests, actor=actor, batch=batch, then=hand_out)
     return Order(oid, node, text, now, cases)
 
 
