@@ -27,18 +27,28 @@ def save_to_store(store: Any, grid: Grid) -> None:
     saver(rows["nodes"], people, rows["duty"])
 
 
-def load_from_store(store: Any) -> Grid:
-    """The grid kept in the store, validated like a file (GridError lists every problem)."""
+def stored_grid(store: Any) -> Grid | None:
+    """The grid kept in the store, or None when the store keeps none (GridError if invalid)."""
     loader = getattr(store, "load_grid", None)
     if loader is None:
-        raise GridError([Problem(repr(store), None, "", "this store keeps no grid")])
+        return None
     node_rows, people_rows, duty_rows = loader()
     if not node_rows:
-        raise GridError([Problem(repr(store), None, "", "the store holds no grid; "
-                                                        "`govflow grid load FILE --store URL`")])
+        return None
     nodes = [Node(r["code"], r["parent"], tier_of_code(r["code"]), r["name"],
                   int(r["households"]), r["polygon"]) for r in node_rows]
     people = [Person(r["id"], r["name"], r["home"], Identity.parse(list(r["identities"])),
                      r["contact"]) for r in people_rows]
     duties = [Duty(r["node"], r["person"], r["level"]) for r in duty_rows]
     return Grid.build(nodes, people, duties)
+
+
+def load_from_store(store: Any) -> Grid:
+    """The grid kept in the store, validated like a file (GridError lists every problem)."""
+    if getattr(store, "load_grid", None) is None:
+        raise GridError([Problem(repr(store), None, "", "this store keeps no grid")])
+    grid = stored_grid(store)
+    if grid is None:
+        raise GridError([Problem(repr(store), None, "", "the store holds no grid; "
+                                                        "`govflow grid load FILE --url URL`")])
+    return grid

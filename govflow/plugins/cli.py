@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +32,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
                         help="store URL, e.g. sqlite:///govflow.db (default: in memory)")
     intake.add_argument("--limit", type=int, default=None, help="read at most this many")
     intake.add_argument("--batch", type=int, default=500, help="records per commit (%(default)s)")
+    intake.add_argument("--grid", default=None, metavar="FILE",
+                        help="check cells against this grid file (default: the grid kept in "
+                        "the store, if it keeps one)")
     intake.add_argument("--grid-seed", type=int, default=None,
                         help="check cells against the generated demo district of this seed")
     intake.set_defaults(func=run_intake)
@@ -65,6 +69,23 @@ def run_plugins(args: argparse.Namespace) -> int:
     return 1 if host.failures else 0
 
 
+def _grid(args: argparse.Namespace, store: Any) -> Any:
+    """The grid to check cells against: --grid FILE, --grid-seed N, or the store's own."""
+    if args.grid:
+        from govflow.grid.load import load_grid
+
+        return load_grid(args.grid)
+    if args.grid_seed is not None:
+        from govflow.grid import generate_district
+
+        return generate_district(args.grid_seed, people="chain")
+    if store is None:
+        return None
+    from govflow.grid.persist import stored_grid
+
+    return stored_grid(store)
+
+
 def run_intake(args: argparse.Namespace) -> int:
     from govflow.engine.engine import Engine
     from govflow.plugins.host import PluginHost
@@ -72,12 +93,16 @@ def run_intake(args: argparse.Namespace) -> int:
 
     host = _host(args)
     assert isinstance(host, PluginHost)
-    grid = None
-    if args.grid_seed is not None:
-        from govflow.grid import generate_district
+    from govflow.store import open_store
 
-        grid = generate_district(args.grid_seed, people="chain")
-    engine = Engine(args.workflows, store=args.store, grid=grid, plugins=host)
+    store = open_store(args.store) if args.store else None
+    try:
+        grid = _grid(args, store)
+        engine = Engine(args.workflows, store=store, grid=grid, plugins=host)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
     try:
         report = Intake(engine, host).run(args.source, limit=args.limit, batch=args.batch)
     finally:
