@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -45,11 +47,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from govflow.errors import GovflowError
 
+    _trace_hooks()
     try:
         return int(func(args) or 0)
     except GovflowError as exc:
         print(f"govflow: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a missing file, a full disk, a refused connection: one line
+        print(f"govflow: {_os_message(exc)}", file=sys.stderr)
+        return 1
+
+
+def _os_message(exc: OSError) -> str:
+    if exc.strerror and exc.filename is not None:
+        return f"{exc.strerror}: {exc.filename}"
+    return str(exc) or type(exc).__name__
+
+
+def _trace_hooks() -> None:
+    """With GOVFLOW_TRACE_HOOKS set, show the plugin hook traces (INFO) on stderr."""
+    if os.environ.get("GOVFLOW_TRACE_HOOKS", "") in ("", "0", "false"):
+        return
+    trace = logging.getLogger("govflow.plugins.trace")
+    if not any(isinstance(h, _ToStderr) for h in trace.handlers):
+        handler = _ToStderr(logging.INFO)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        trace.addHandler(handler)
+    trace.setLevel(logging.INFO)
+
+
+class _ToStderr(logging.Handler):
+    """Writes to the current ``sys.stderr`` (not the one at creation)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(self.format(record), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
 
 
 if __name__ == "__main__":  # pragma: no cover

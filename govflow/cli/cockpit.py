@@ -7,6 +7,7 @@ import os
 from datetime import datetime
 from typing import Any
 
+from govflow.cli.argtypes import int_range, iso_time
 from govflow.store.url import DEFAULT_URL
 
 
@@ -23,8 +24,9 @@ def add_commands(subparsers: Any) -> None:
     cockpit.add_argument("--html", metavar="FILE", help="write the HTML page to FILE")
     cockpit.add_argument("--days", type=float, default=30.0,
                          help="window length in days, ending at --until (default 30)")
-    cockpit.add_argument("--until", help="window end, ISO time (default: the last case event)")
-    cockpit.add_argument("--sample", type=int, metavar="N",
+    cockpit.add_argument("--until", type=iso_time,
+                         help="window end, ISO time with offset (default: the last case event)")
+    cockpit.add_argument("--sample", type=int_range(0), metavar="N",
                          help="no store: N synthetic cases on the generated district")
     cockpit.set_defaults(func=run)
 
@@ -35,10 +37,8 @@ def _end(args: argparse.Namespace, snapshot: Any) -> int:
     from govflow.kernels.columns import NEVER
 
     if args.until:
-        moment = datetime.fromisoformat(args.until)
-        from govflow.clock import as_utc
-
-        return int(as_utc(moment).timestamp())
+        moment: datetime = args.until
+        return int(moment.timestamp())
     cols = snapshot.columns
     if len(cols) == 0:
         import time

@@ -7,6 +7,7 @@ import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from govflow.cli.argtypes import int_range, positive_float
 from govflow.store.url import DEFAULT_URL
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ def add_commands(subparsers: Any) -> None:
     sub = grid.add_subparsers(dest="grid_command", metavar="SUBCOMMAND", required=True)
     gen = sub.add_parser("generate", help="make the Zhongyuan-shaped district (14/157/934)")
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--scale", type=int, default=1, help="cells per community × scale")
+    gen.add_argument("--scale", type=int_range(1, 100), default=1,
+                     help="cells per community × scale (1–100)")
     gen.add_argument("--people", choices=("all", "chain", "none"), default="all")
     gen.add_argument("--out", help="write a .yaml file or a folder of CSV files")
     gen.add_argument("--save", action="store_true", help="also keep it in the store (--url)")
@@ -47,7 +49,8 @@ def add_commands(subparsers: Any) -> None:
     start.add_argument("node")
     start.add_argument("--name", required=True)
     start.add_argument("--workflow", default="emergency_task")
-    start.add_argument("--minutes", type=float, help="on-post deadline (default: workflow's)")
+    start.add_argument("--minutes", type=positive_float,
+                       help="on-post deadline in minutes, > 0 (default: the workflow's)")
     _engine_args(start)
     start.set_defaults(func=run_start)
     status = csub.add_parser("status", help="on-post rate (到岗率) per node")
