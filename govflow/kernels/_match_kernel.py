@@ -25,14 +25,13 @@ _SIG = (
     " int64[::1], int64[::1], int64[::1], int64[::1],"
     " int32[::1], int32[::1], int32[::1], int32[:, ::1], int64[::1], int64[::1],"
     " int64[:, ::1], int64[::1], int32[::1], int64[::1], int32[::1],"
-    " int64[::1], int64[::1], int8[::1], int64[::1], int64[::1])"
+    " int64[::1], int64[::1], int8[::1], int64[::1], int64[::1], uint64[::1], uint64[::1])"
 )
 
 
 @helper
 def reroute(  # type: ignore[no-untyped-def]
-    tp, q, elig, flow, used, f_s, f_t, supply, demand, prev, seen, queue, p_ptr, p_cls, q_ptr,
-    q_pat,
+    tp, q, elig, flow, used, f_s, f_t, supply, demand, prev, seen, queue, p_ptr, p_cls, sl, inl,
 ):
     """Push flow around a residual cycle through pattern ``tp`` → class ``q``; False if none."""
     n_p, n_q = elig.shape
@@ -42,17 +41,18 @@ def reroute(  # type: ignore[no-untyped-def]
     spare = supply[tp] - f_s[tp]
     if spare > 0:
         best, best_slack = -1, 0
-        for e in range(q_ptr[q], q_ptr[q + 1]):
-            i = q_pat[e]
-            slack = flow[i, q] - used[i, q]
+        for e in range(sl[q, n_p]):
+            i = sl[q, e]
+            slack = flow[q, i] - used[q, i]
             if i != tp and slack > best_slack:
                 best, best_slack = i, slack
         if best >= 0:
             delta = min(spare, best_slack)
-            flow[best, q] -= delta
+            flow[q, best] -= delta
             f_s[best] -= delta
             f_s[tp] += delta
-            flow[tp, q] += delta
+            flow[q, tp] += delta
+            mark(sl, inl, q, tp)
             return True
     seen[sink + 1] += 1  # a fresh mark for this search (the last slot keeps the count)
     stamp = seen[sink + 1]
@@ -77,24 +77,38 @@ def reroute(  # type: ignore[no-untyped-def]
         elif u <= n_p:  # pattern → any class it may serve; or back to the source
             i = u - 1
             for e in range(p_ptr[i], p_ptr[i + 1]):
-                v = 1 + n_p + p_cls[e]
+                j = p_cls[e]
+                v = 1 + n_p + j
                 if seen[v] != stamp:
                     seen[v], prev[v], queue[tail] = stamp, u, v
                     tail += 1
-            if seen[0] != stamp and f_s[i] > 0:
+                    if elig[tp, j] and flow[j, tp] > used[j, tp]:  # goal test on discovery
+                        seen[target], prev[target] = stamp, v
+                        found = True
+                        break
+            if not found and seen[0] != stamp and f_s[i] > 0:
                 seen[0], prev[0], queue[tail] = stamp, u, 0
                 tail += 1
+                if f_s[tp] < supply[tp]:
+                    seen[target], prev[target] = stamp, 0
+                    found = True
         elif u < sink:  # class → patterns whose uncommitted flow it may give back; or sink
             j = u - 1 - n_p
-            for e in range(q_ptr[j], q_ptr[j + 1]):
-                i = q_pat[e]
+            kept = 0
+            for e in range(sl[j, n_p]):  # the class's patterns with slack (dropping the rest)
+                i = sl[j, e]
+                if flow[j, i] <= used[j, i]:
+                    inl[j, i] = 0
+                    continue
+                sl[j, kept] = i
+                kept += 1
                 v = 1 + i
-                if seen[v] != stamp and flow[i, j] > used[i, j]:
+                if not found and seen[v] != stamp:
                     seen[v], prev[v], queue[tail] = stamp, u, v
                     tail += 1
                     if v == target:
                         found = True
-                        break
+            sl[j, n_p] = kept
             if not found and seen[sink] != stamp and f_t[j] < demand[j]:
                 seen[sink], prev[sink], queue[tail] = stamp, u, sink
                 tail += 1
@@ -117,9 +131,22 @@ def reroute(  # type: ignore[no-untyped-def]
     while prev[v] >= 0:
         u = prev[v]
         _push(u, v, delta, n_p, n_q, flow, f_s, f_t)
+        if 0 < u <= n_p and v != 0:
+            mark(sl, inl, v - 1 - n_p, u - 1)
         v = u
-    flow[tp, q] += delta
+    flow[q, tp] += delta
+    mark(sl, inl, q, tp)
     return True
+
+
+@helper
+def mark(sl, inl, j, i):  # type: ignore[no-untyped-def]
+    """Put pattern ``i`` on class ``j``'s slack list (flow above commitments) once."""
+    if inl[j, i] == 0:
+        inl[j, i] = 1
+        n = sl[j, sl.shape[1] - 1]
+        sl[j, n] = i
+        sl[j, sl.shape[1] - 1] = n + 1
 
 
 @helper
@@ -135,7 +162,7 @@ def _residual(u, v, n_p, n_q, flow, used, f_s, f_t, supply, demand):  # type: ig
         return demand[u - 1 - n_p] - f_t[u - 1 - n_p]
     if u == sink:
         return f_t[v - 1 - n_p]
-    return flow[v - 1, u - 1 - n_p] - used[v - 1, u - 1 - n_p]
+    return flow[u - 1 - n_p, v - 1] - used[u - 1 - n_p, v - 1]
 
 
 @helper
@@ -146,20 +173,20 @@ def _push(u, v, delta, n_p, n_q, flow, f_s, f_t):  # type: ignore[no-untyped-def
     elif v == 0:
         f_s[u - 1] -= delta
     elif u <= n_p:
-        flow[u - 1, v - 1 - n_p] += delta
+        flow[v - 1 - n_p, u - 1] += delta
     elif v == sink:
         f_t[u - 1 - n_p] += delta
     elif u == sink:
         f_t[v - 1 - n_p] -= delta
     else:
-        flow[v - 1, u - 1 - n_p] -= delta
+        flow[u - 1 - n_p, v - 1] -= delta
 
 
 @kernel(_SIG)
 def match_kernel(  # type: ignore[no-untyped-def]
     pat, cap, elig, flow, used, blocked, f_s, f_t, supply, demand,
     post_order, post_q, need, scope, node_lo, node_hi, cursor, p_ptr, p_cls, q_ptr, q_pat,
-    out_j, out_p, out_cost, count, stats,
+    out_j, out_p, out_cost, count, stats, vmask, cmask,
 ):
     """Fill posts tier by tier; volunteers are sorted so every subtree is one range."""
     n_p, n_q = elig.shape
@@ -170,6 +197,16 @@ def match_kernel(  # type: ignore[no-untyped-def]
     row = -np.ones(pat.shape[0], np.int64)  # the volunteer's only row; -2 after a second
     spent = np.zeros(cursor.shape, np.uint8)  # (class, node): no free volunteer left there
     tried = np.zeros(cursor.shape, np.uint8)  # (class, node): repair found nothing (tier + 1)
+    sl = np.zeros((n_q, n_p + 1), np.int32)  # per class: patterns with slack; count last
+    inl = np.zeros((n_q, n_p), np.uint8)
+    for j in range(n_q):
+        for i in range(n_p):
+            if flow[j, i] > 0:
+                mark(sl, inl, j, i)
+    nxt = np.arange(pat.shape[0] + 1)  # skip list over volunteers whose capacity is spent
+    # the post of a volunteer's only row, its class and the scope node it was reached at: in
+    # volunteer order, so that the repair scan reads them sequentially
+    seat = np.full((pat.shape[0], 3), -1, np.int32)
     for rnd in range(5):
         level = min(rnd, 3)
         if k >= out_j.shape[0]:
@@ -193,24 +230,28 @@ def match_kernel(  # type: ignore[no-untyped-def]
                 cursor[q, a] = j
             hi = node_hi[a]
             front = True
-            while need[p] > 0 and j < hi:
+            while need[p] > 0:
+                j = next_free(nxt, j)
+                if j >= hi:
+                    if front:
+                        cursor[q, a] = j
+                    break
                 stats[2] += 1
                 t = pat[j]
-                if cap[j] == 0 or elig[t, q] == 0 or blocked[t, q]:
+                if elig[t, q] == 0 or blocked[t, q]:
                     j += 1
                     if front:
                         cursor[q, a] = j
                     continue
-                r = row[j]
-                if r >= 0 and out_p[r] == p:  # already here (capacity above one)
+                if row[j] >= 0 and seat[j, 0] == p:  # already here (capacity above one)
                     j += 1
                     front = False
                     continue
-                ok = used[t, q] < flow[t, q]
+                ok = used[q, t] < flow[q, t]
                 if not ok:
                     stats[0] += 1
                     ok = reroute(t, q, elig, flow, used, f_s, f_t, supply, demand,
-                                 prev, seen, queue, p_ptr, p_cls, q_ptr, q_pat)
+                                 prev, seen, queue, p_ptr, p_cls, sl, inl)
                     stats[1] += ok
                 if not ok:
                     blocked[t, q] = 1
@@ -218,13 +259,20 @@ def match_kernel(  # type: ignore[no-untyped-def]
                     if front:
                         cursor[q, a] = j
                     continue
-                used[t, q] += 1
+                used[q, t] += 1
                 cap[j] -= 1
+                if cap[j] == 0:
+                    nxt[j] = j + 1
                 need[p] -= 1
-                row[j] = k if row[j] == -1 else -2
+                c = cost_to(j, p, scope, node_lo, node_hi)
+                if row[j] == -1:
+                    row[j] = k
+                    seat[j, 0], seat[j, 1], seat[j, 2] = p, q, scope[p, c]
+                else:
+                    row[j] = -2
                 out_j[k] = j
                 out_p[k] = p
-                out_cost[k] = cost_to(j, p, scope, node_lo, node_hi)
+                out_cost[k] = c
                 k += 1
                 j += 1
                 if cap[j - 1] == 0:
@@ -236,8 +284,17 @@ def match_kernel(  # type: ignore[no-untyped-def]
                 k = repair(p, q, a, level, k, pat, cap, elig, flow, used, blocked, f_s, f_t,
                            supply, demand, post_q, need, scope, node_lo, node_hi, cursor,
                            spent, row, out_j, out_p, out_cost, prev, seen, queue, p_ptr, p_cls,
-                           q_ptr, q_pat, tried, stats)
+                           sl, inl, tried, nxt, seat, stats, vmask, cmask)
     count[0] = k
+
+
+@helper
+def next_free(nxt, j):  # type: ignore[no-untyped-def]
+    """The first volunteer at or after ``j`` with capacity left (path halving)."""
+    while nxt[j] != j:
+        nxt[j] = nxt[nxt[j]]
+        j = nxt[j]
+    return j
 
 
 @helper
@@ -254,7 +311,7 @@ def cost_to(j, p, scope, node_lo, node_hi):  # type: ignore[no-untyped-def]
 def repair(  # type: ignore[no-untyped-def]
     p, q, a, level, k, pat, cap, elig, flow, used, blocked, f_s, f_t, supply, demand,
     post_q, need, scope, node_lo, node_hi, cursor, spent, row, out_j, out_p, out_cost,
-    prev, seen, queue, p_ptr, p_cls, q_ptr, q_pat, tried, stats,
+    prev, seen, queue, p_ptr, p_cls, sl, inl, tried, nxt, seat, stats, vmask, cmask,
 ):
     """Fill ``p`` inside scope ``a`` by moving a volunteer ``v`` from post ``p2`` to ``p``
     and giving ``p2`` a free volunteer ``w`` at most as far from it as ``v`` was.
@@ -263,36 +320,41 @@ def repair(  # type: ignore[no-untyped-def]
     repeated for other posts of ``q`` in ``a`` at this tier (``tried``)."""
     if tried[q, a] == level + 1:
         return k
+    cm = cmask[q]
     for j in range(node_lo[a], node_hi[a]):
         if need[p] == 0:
             break
         stats[3] += 1
-        r = row[j]
-        if r < 0 or cap[j] != 0:
+        if cap[j] != 0 or (vmask[j] & cm) != cm:  # spent volunteers holding q's tags
             continue
         t = pat[j]
-        p2 = out_p[r]
-        if p2 == p or elig[t, q] == 0 or blocked[t, q]:
+        if blocked[t, q]:
             continue
-        c2 = out_cost[r]
-        q2 = post_q[p2]
-        b = scope[p2, c2]
-        if spent[q2, b]:
+        r = row[j]
+        if r < 0:
+            continue
+        p2, q2, b = seat[j, 0], seat[j, 1], seat[j, 2]
+        if p2 == p or spent[q2, b]:
             continue
         w = cursor[q2, b]
         if w < 0:
             w = node_lo[b]
         found = -1
         front = True
-        while w < node_hi[b]:
+        while True:
+            w = next_free(nxt, w)
+            if w >= node_hi[b]:
+                if front:
+                    cursor[q2, b] = w
+                break
             stats[4] += 1
             tw = pat[w]
-            if cap[w] == 0 or elig[tw, q2] == 0 or blocked[tw, q2]:
+            if elig[tw, q2] == 0 or blocked[tw, q2]:
                 w += 1
                 if front:
                     cursor[q2, b] = w
                 continue
-            if w != j and (row[w] < 0 or out_p[row[w]] != p2):
+            if w != j and (row[w] < 0 or seat[w, 0] != p2):
                 found = w
                 break
             front = False
@@ -301,29 +363,39 @@ def repair(  # type: ignore[no-untyped-def]
             spent[q2, b] = front  # nothing free there for q2, now or later
             continue
         tw = pat[found]
-        used[t, q2] -= 1
-        if not (used[t, q] < flow[t, q] or reroute(
+        used[q2, t] -= 1
+        mark(sl, inl, q2, t)
+        if not (used[q, t] < flow[q, t] or reroute(
             t, q, elig, flow, used, f_s, f_t, supply, demand, prev, seen, queue, p_ptr, p_cls,
-            q_ptr, q_pat,
+            sl, inl,
         )):
-            used[t, q2] += 1
+            used[q2, t] += 1
             continue
-        used[t, q] += 1
-        if not (used[tw, q2] < flow[tw, q2] or reroute(
+        used[q, t] += 1
+        if not (used[q2, tw] < flow[q2, tw] or reroute(
             tw, q2, elig, flow, used, f_s, f_t, supply, demand, prev, seen, queue, p_ptr, p_cls,
-            q_ptr, q_pat,
+            sl, inl,
         )):
-            used[t, q] -= 1
-            used[t, q2] += 1
+            used[q, t] -= 1
+            used[q2, t] += 1
             continue
-        used[tw, q2] += 1
+        used[q2, tw] += 1
+        c = cost_to(j, p, scope, node_lo, node_hi)
         out_p[r] = p
-        out_cost[r] = cost_to(j, p, scope, node_lo, node_hi)
+        out_cost[r] = c
+        seat[j, 0], seat[j, 1], seat[j, 2] = p, q, scope[p, c]
         cap[found] -= 1
-        row[found] = k if row[found] == -1 else -2
+        if cap[found] == 0:
+            nxt[found] = found + 1
+        c = cost_to(found, p2, scope, node_lo, node_hi)
+        if row[found] == -1:
+            row[found] = k
+            seat[found, 0], seat[found, 1], seat[found, 2] = p2, q2, scope[p2, c]
+        else:
+            row[found] = -2
         out_j[k] = found
         out_p[k] = p2
-        out_cost[k] = cost_to(found, p2, scope, node_lo, node_hi)
+        out_cost[k] = c
         k += 1
         need[p] -= 1
         stats[5] += 1

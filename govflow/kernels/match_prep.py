@@ -30,6 +30,7 @@ class Prepared:
     pat: NDArray[np.int32]
     cap: NDArray[np.int32]
     elig: NDArray[np.uint8]
+    #: class × pattern (class-major: the kernel's flow searches scan a class's patterns)
     flow: NDArray[np.int64]
     used: NDArray[np.int64]
     blocked: NDArray[np.uint8]
@@ -52,6 +53,9 @@ class Prepared:
     #: kernel counters: reroutes tried, reroutes done, scan steps, repair scan steps,
     #: replacement scan steps, repairs done
     stats: NDArray[np.int64]
+    #: tags of every sorted volunteer that some post asks for, and the tags of every class
+    vmask: NDArray[np.uint64]
+    cmask: NDArray[np.uint64]
 
 
 def ancestors(parent: NDArray[np.int32]) -> NDArray[np.int32]:
@@ -164,14 +168,16 @@ def prepare(
                       np.full(pcell.shape[0], n_nodes, np.int32)], axis=1)
     return Prepared(
         order=order, pat=np.ascontiguousarray(vpat[sort], np.int32),
-        cap=np.ascontiguousarray(vcap[order], np.int32), elig=elig, flow=flow,
-        used=np.zeros((n_p, n_q), np.int64), blocked=np.zeros((n_p, n_q), np.uint8),
+        cap=np.ascontiguousarray(vcap[order], np.int32), elig=elig,
+        flow=np.ascontiguousarray(flow.T), used=np.zeros((n_q, n_p), np.int64),
+        blocked=np.zeros((n_p, n_q), np.uint8),
         f_s=flow.sum(axis=1), f_t=flow.sum(axis=0), supply=supply, demand=demand,
         post_order=post_order.astype(np.int32), post_q=post_q,
         need=np.ascontiguousarray(phead, np.int32).copy(),
         scope=np.ascontiguousarray(scope, np.int32), node_lo=node_lo, node_hi=node_hi,
         cursor=np.full((n_q, n_nodes + 1), -1, np.int64), **_adjacency(elig),
         max_slots=int(flow.sum()), stats=np.zeros(8, np.int64),
+        vmask=np.ascontiguousarray(patterns[vpat[sort]]), cmask=np.ascontiguousarray(classes),
     )
 
 
