@@ -106,3 +106,19 @@ def test_the_plugins_action_and_guard_function(po: ModuleType) -> None:
     operator = Actor.of("op", "hotline_operator")
     case = harness.engine.open_case("board_message", cell="410102003002001", actor=operator)
     assert case.state == "posted"
+
+
+@pytest.mark.parametrize(("given", "offset_hours"), [
+    ("2024-03-01T09:30:00", 8),          # naive: board local time (Shanghai)
+    ("2024-03-01T09:30:00-05:00", -5),   # a negative offset is kept
+    ("2024-03-01T09:30:00+02:00", 2),
+    ("2024-03-01T09:30:00Z", 0),
+])
+def test_board_times_are_local_only_when_naive(po: ModuleType, given: str,
+                                               offset_hours: int) -> None:
+    """Shanghai time is set only on a naive time; an explicit offset (even negative) stays."""
+    from datetime import timedelta
+
+    event = po.models.BoardEvent(message_id="m1", event="posted", at=given, subject="s")
+    assert event.at.utcoffset() == timedelta(hours=offset_hours)
+    assert event.at.hour == 9

@@ -12,9 +12,14 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _local(value: object) -> object:
-    """Board times are naive local (China) times: make them aware."""
-    if isinstance(value, str) and value and "+" not in value[10:] and not value.endswith("Z"):
-        return datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
+    """Board times are naive local (China) times: make them aware; keep any given offset."""
+    if isinstance(value, str) and value:
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value  # not a time: the model reports it
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=SHANGHAI)
     return value
 
 
