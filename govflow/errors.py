@@ -7,6 +7,7 @@
     │   ├── WorkflowLoadError         a file failed to load: .problems lists every one
     │   └── GuardError                a guard expression failed at run time (names the guard)
     ├── CalendarError                 a date the work calendar does not cover
+    ├── DataError                     case data that is not JSON (a set, a datetime, NaN …)
     ├── CaseError                     something about one case (.case_id)
     │   ├── CaseNotFound
     │   ├── TransitionNotAllowed      not possible now (.state, .trigger, .allowed)
@@ -76,6 +77,10 @@ class GuardError(WorkflowError):
 
 class CalendarError(GovflowError):
     """The work calendar cannot answer for a date (not covered, or badly configured)."""
+
+
+class DataError(GovflowError):
+    """Case data that a database could not keep as JSON; nothing was written."""
 
 
 class CaseError(GovflowError):

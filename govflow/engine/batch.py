@@ -7,6 +7,7 @@ on one case in the same batch chain: each sees the one before it, and the store 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,17 @@ from govflow.engine.records import Actor, Case, Change, Event, Message, Timer
 from govflow.engine.reducer import apply_event
 from govflow.engine.runtime import Runtime
 from govflow.workflows.spec import WorkflowSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Savepoint:
+    """A place in a batch to roll back to."""
+
+    changes: int
+    dropped: int
+    case_id: str | None
+    case: Case | None
+    last: Case | None
 
 
 class Batch:
@@ -85,10 +97,12 @@ class Batch:
         change.cancel_kinds = kinds if not current else tuple(sorted({*current, *kinds}))
 
     def notify(self, case: Case, kind: str, recipient: str, payload: dict[str, Any]) -> None:
+        """Queue a message with the open change. Its id (the idempotency key) is the case, the
+        ``rev`` this change writes and the message's place in it: unique, and the same if the
+        change is ever retried."""
         change = self._open
         assert change is not None
-        index = len(change.outbox)
-        message_id = f"{case.id}:{case.events}:{index}"
+        message_id = f"{case.id}:{(change.expected_rev or 0) + 1}:{len(change.outbox)}"
         change.outbox.append(Message(message_id, case.id, kind, recipient, self.now, payload))
 
     def finish(self) -> Change:
@@ -115,6 +129,34 @@ class Batch:
         else:
             self._cases[case_id] = last
             self._pending.add(case_id)
+
+    def savepoint(self, case_id: str | None) -> Savepoint:
+        """Where the batch stands before an operation on ``case_id`` (None: a new case)."""
+        if case_id is not None and case_id in self._cases:
+            self._pending.add(case_id)  # the next access works on a copy: this one is kept
+        return Savepoint(len(self.changes), len(self.dropped), case_id,
+                         self._cases.get(case_id) if case_id else None,
+                         self._last.get(case_id) if case_id else None)
+
+    def rollback(self, point: Savepoint) -> None:
+        """Undo everything since ``point``: an operation counts whole or not at all (a breach
+        whose trigger fails is not written without it, and its timer fires again later)."""
+        self._open = None
+        del self.changes[point.changes:]
+        del self.dropped[point.dropped:]
+        case_id = point.case_id
+        if case_id is None:
+            return
+        if point.case is None:
+            self._cases.pop(case_id, None)
+            self._pending.discard(case_id)
+        else:
+            self._cases[case_id] = point.case
+            self._pending.add(case_id)
+        if point.last is None:
+            self._last.pop(case_id, None)
+        else:
+            self._last[case_id] = point.last
 
     def drop_timer(self, timer_id: str) -> None:
         """A claimed timer that has nothing to do (stale): marked done after the commit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,9 @@ def case_limit(deadline: DeadlineSpec, data: dict[str, Any]) -> Duration:
     if value is None or value == "":
         return deadline.limit
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or value <= 0:
+            raise WorkflowError(f"data.{field} = {value!r}: a limit must be a positive number "
+                                "of days or a duration such as '10 days'")
         return Duration(float(value), "days")
     try:
         return parse_duration(str(value))

@@ -18,7 +18,7 @@ from govflow.engine.actions import BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, Action
 from govflow.engine.batch import Batch
 from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
 from govflow.engine.hooks import EngineHooks, NoHooks
-from govflow.engine.records import Actor, Case, Change, DeadLetter, Event
+from govflow.engine.records import Actor, Case, Change, DeadLetter, Event, Timer
 from govflow.engine.reducer import ENGINE_EVENTS
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
 from govflow.engine.runtime import Runtime
@@ -84,6 +84,8 @@ class Engine:
         self._observed = not isinstance(self._rt.hooks, NoHooks)
         #: timer firings that raised (logged, left unfired, retried by a later tick)
         self.failures: list[tuple[str, BaseException]] = []
+        self._retry: dict[str, Timer] = {}
+        self._retry_after: datetime | None = None
 
     # -- parts -----------------------------------------------------------------------------
     @property
@@ -185,10 +187,11 @@ class Engine:
         results: list[Case | GovflowError] = []
         letters = list(dead_letters)
         for req in requests:
+            point = batch.savepoint(getattr(req, "case_id", None))
             try:
                 results.append(self._apply(batch, req))
             except GovflowError as exc:
-                batch.abandon()
+                batch.rollback(point)
                 if on_error is None:
                     raise
                 letters.append(on_error(req, exc))
@@ -236,41 +239,53 @@ class Engine:
 
     # -- time ------------------------------------------------------------------------------
     def tick(self, limit: int | None = None, *, chunk: int = 500) -> int:
-        """Fire every timer due now (up to ``limit``). Returns how many timers were handled."""
+        """Fire every timer due now (up to ``limit``). Returns how many timers were handled.
+
+        A timer whose firing raised (a plugin's action, say) is rolled back whole, logged in
+        :attr:`failures` and tried again by the first tick after the clock has moved."""
         now = self.clock.now()
         handled = 0
+        if self._retry and self._retry_after is not None and now > self._retry_after:
+            again = list(self._retry.values())
+            self._retry.clear()
+            handled += self._fire(again, now)
         while limit is None or handled < limit:
             size = chunk if limit is None else min(chunk, limit - handled)
             timers = self._rt.store.claim_due_timers(now, size)
             if not timers:
                 break
-            batch = Batch(self._rt, now)
-            for timer in timers:
-                try:
-                    fire_timer(batch, timer)
-                except Exception as exc:  # a plugin action or guard failed: keep going
-                    batch.abandon()
-                    log.exception("timer %s of case %s failed", timer.id, timer.case_id)
-                    self.failures.append((timer.id, exc))
-            try:
-                self._commit(batch)
-            except ConflictError:
-                self._retry_one_by_one(timers, now)
-            handled += len(timers)
+            handled += self._fire(timers, now)
         return handled
 
-    def _retry_one_by_one(self, timers: Sequence[Any], now: datetime) -> None:
+    def _fire(self, timers: Sequence[Timer], now: datetime) -> int:
+        batch = Batch(self._rt, now)
+        for timer in timers:
+            self._fire_one(batch, timer, now)
+        try:
+            self._commit(batch)
+        except ConflictError:
+            self._retry_one_by_one(timers, now)
+        return len(timers)
+
+    def _fire_one(self, batch: Batch, timer: Timer, now: datetime) -> None:
+        try:
+            fire_timer(batch, timer)  # rolls itself back if it raises
+        except Exception as exc:  # a plugin action or guard failed: keep going
+            log.exception("timer %s of case %s failed", timer.id, timer.case_id)
+            self.failures.append((timer.id, exc))
+            self._retry[timer.id] = timer
+            self._retry_after = now
+
+    def _retry_one_by_one(self, timers: Sequence[Timer], now: datetime) -> None:
         """A batch of firings met a conflict: fire each alone; losers are left for later."""
         for timer in timers:
             batch = Batch(self._rt, now)
+            self._fire_one(batch, timer, now)
             try:
-                fire_timer(batch, timer)
                 self._commit(batch)
             except ConflictError:
                 log.info("timer %s: another worker got there first", timer.id)
-            except Exception as exc:
-                log.exception("timer %s of case %s failed", timer.id, timer.case_id)
-                self.failures.append((timer.id, exc))
+                self._retry.pop(timer.id, None)
 
     def run_until(self, moment: datetime) -> int:
         """With a SimClock: move time to ``moment``, firing every timer at its due time."""
@@ -290,6 +305,8 @@ class Engine:
             handled += done
         if moment > clock.now():
             clock.set(moment)
+        if self._retry:
+            handled += self.tick()  # firings that failed earlier are tried again now
         return handled
 
     def deliver_outbox(self, limit: int = 1000) -> int:

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from govflow.clock import as_utc
 from govflow.engine.actions import ActionContext
 from govflow.engine.batch import Batch, new_case_id
 from govflow.engine.deadlines import deadline_times, entry_timers
 from govflow.engine.machine import role_allows
-from govflow.engine.records import SYSTEM_ACTOR, Actor, Case, Event
-from govflow.engine.reducer import LEVELS, new_case
+from govflow.engine.records import SYSTEM_ACTOR, Actor, Case, Event, check_data, copy_data
+from govflow.engine.reducer import ENGINE_EVENTS, LEVELS, new_case
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
-from govflow.errors import CaseError, PermissionDenied, TransitionNotAllowed, WorkflowError
+from govflow.errors import (
+    CaseError,
+    DataError,
+    PermissionDenied,
+    TransitionNotAllowed,
+    WorkflowError,
+)
 from govflow.workflows.spec import TransitionSpec, WorkflowSpec
 
 TIMER_KINDS = ("red", "revisit", "supervise", "yellow")
@@ -57,14 +64,17 @@ def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
             f"case; roles allowed: {sorted(spec.open_roles)}",
             case_id="", actor=actor.id, trigger="open",
         )
-    at = req.at or batch.now
+    try:
+        at = as_utc(req.at) if req.at is not None else batch.now
+    except ValueError as exc:
+        raise DataError(f"open {req.workflow!r} on {req.cell}: {exc}") from exc
     state = spec.states[spec.initial]
-    data = dict(req.data or {})
-    times = deadline_times(rt.calendar, state.deadline, at, data) if state.deadline else None
-    payload = {
+    data = copy_data(req.data) if req.data else {}
+    check_data(data)
+    payload: dict[str, Any] = {
         "workflow": spec.name, "version": spec.version, "cell": req.cell,
         "owner": req.owner or req.cell, "category": req.category, "source": req.source,
-        "data": data, "due_at": times[2].isoformat() if times else None,
+        "data": data, "due_at": None,
     }
     case_id = new_case_id()
     event = Event(case_id, 1, at, actor.id, ",".join(sorted(actor.roles)), "open", "",
@@ -76,7 +86,17 @@ def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
     change = batch._open
     assert change is not None
     change.events.append(event)
-    _run_actions(batch, case, spec, state.on_enter, actor, data, "open")
+    if state.on_enter:
+        case.data = copy_data(data)
+        _run_actions(batch, case, spec, state.on_enter, actor, data, "open")
+        check_data(case.data)
+        payload["data"] = copy_data(case.data)  # the log holds what the entry actions made
+        payload["owner"] = case.owner
+    times = (deadline_times(rt.calendar, state.deadline, at, case.data)
+             if state.deadline else None)
+    if times is not None:
+        case.due_at = times[2]
+        payload["due_at"] = times[2].isoformat()
     batch.timers(entry_timers(rt.calendar, spec, case, times))
     batch.finish()
     return case
@@ -130,7 +150,9 @@ def fire(batch: Batch, req: FireRequest, *, internal: bool = False) -> Case:
                 case_id=case.id, actor=actor.id, trigger=req.trigger,
             )
         check_scope(batch, case, actor, req.trigger)
-    data = dict(req.data) if req.data else {}
+    data = req.data or {}
+    if data:
+        check_data(data, "trigger data")
     env = guard_env(batch, case, data) if plan.guarded else _NO_ENV
     chosen = machine.choose(plan, actor, env)
     if chosen is None:
@@ -159,22 +181,29 @@ def transition(
     dest_spec = spec.states[t.dest]
     exits = source_spec.on_exit + t.actions
     acting = bool(exits or dest_spec.on_enter or data)
-    before, owner = (dict(case.data), case.owner) if acting else (case.data, case.owner)
+    original = case.data
     if acting:
+        case.data = copy_data(original)  # actions work on a copy; the event applies the result
         case.data.update(data)  # what the trigger brings becomes part of the case
+        owner = case.owner
         _run_actions(batch, case, spec, exits, actor, data, t.trigger)
         _run_actions(batch, case, spec, dest_spec.on_enter, actor, data, t.trigger)
+        check_data(case.data)
     times = (deadline_times(rt.calendar, dest_spec.deadline, batch.now, case.data)
              if dest_spec.deadline else None)
     payload: dict[str, Any] = {"due_at": times[2].isoformat() if times else None}
     if acting:
-        changes = {k: v for k, v in case.data.items() if before.get(k, _MISSING) != v}
+        work = case.data
+        changes = {k: v for k, v in work.items() if original.get(k, _MISSING) != v}
         if changes:
-            payload["changes"] = changes
+            payload["changes"] = copy_data(changes)
+        removed = [k for k in original if k not in work]
+        if removed:
+            payload["removed"] = removed
         if case.owner != owner:
             payload["owner"] = case.owner
             case.owner = owner  # the event applies it
-        case.data = before  # the event applies the changes
+        case.data = original  # the event applies the changes
     if t.rework:
         payload["rework"] = True
     batch.cancel(TIMER_KINDS)
@@ -208,8 +237,14 @@ def _run_actions(
 def note(batch: Batch, req: NoteRequest) -> Case:
     case = batch.case(req.case_id)
     spec = batch.rt.spec(case.workflow, case.version)
+    if req.what in ENGINE_EVENTS:
+        raise CaseError(f"{req.what!r} is an event the engine writes itself; give the note "
+                        "another name (e.g. 'comment', 'merge', 'photo')", case_id=case.id)
     check_scope(batch, case, req.actor, req.what)
-    payload: dict[str, Any] = {"note": True, **({"input": req.data} if req.data else {})}
+    if req.data:
+        check_data(req.data, "note data")
+    payload: dict[str, Any] = {"note": True,
+                               **({"input": copy_data(req.data)} if req.data else {})}
     if req.what == "merge":
         payload["changes"] = {"merged": int(case.data.get("merged") or 0) + 1}
     batch.begin(case)
@@ -247,13 +282,16 @@ def extend(batch: Batch, case_id: str, workdays: float, actor: Actor, reason: st
     total = case.extension_days + workdays
     times = deadline_times(batch.rt.calendar, state.deadline, case.state_entered_at, case.data,
                            total)
-    light = "green" if batch.now < times[0] else ("yellow" if batch.now < times[1] else "red")
+    # back to green if the new warning time is still ahead; otherwise the light stays as it
+    # is and the re-set timers (even those already due) warn or breach at the next tick, so
+    # an extension granted late never hides a missed deadline
+    light = "green" if batch.now < times[0] else case.light
     batch.begin(case)
     batch.cancel(("red", "yellow"))
     batch.emit(case, spec, "extend", actor=actor, reason=reason,
                data={"workdays": workdays, "due_at": times[2].isoformat(), "light": light})
     batch.timers([t for t in entry_timers(batch.rt.calendar, spec, case, times)
-                  if t.kind in ("yellow", "red") and t.due_at > batch.now])
+                  if t.kind in ("yellow", "red")])
     batch.finish()
     return case
 

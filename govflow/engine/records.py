@@ -7,9 +7,43 @@ cycles it has been through (counters, not lists). The history lives in the event
 
 from __future__ import annotations
 
+import copy
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from govflow.errors import DataError
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def copy_data(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of case data that shares no list or dict with the original (scalars are
+    immutable and kept: the common flat case costs no more than ``dict(data)``)."""
+    return {k: v if type(v) in _SCALARS else copy.deepcopy(v) for k, v in data.items()}
+
+
+def check_data(data: Any, where: str = "data") -> None:
+    """Case data must be JSON, the same in memory as in a database: string keys; strings,
+    whole and finite numbers, booleans, null, lists and objects. Raises DataError naming the
+    offending path and saying how to fix it."""
+    kind = type(data)
+    if kind is dict:
+        for key, value in data.items():
+            if type(key) is not str:
+                raise DataError(f"{where} has the key {key!r}: keys must be strings")
+            check_data(value, f"{where}.{key}")
+    elif kind is list:
+        for n, value in enumerate(data):
+            check_data(value, f"{where}[{n}]")
+    elif kind is float:
+        if not math.isfinite(data):
+            raise DataError(f"{where} is {data!r}: give a finite number or null")
+    elif kind not in _SCALARS:
+        raise DataError(
+            f"{where} is a {kind.__name__} ({data!r:.60}): case data must be JSON (strings, "
+            "numbers, booleans, null, lists, objects); write times as ISO strings")
 
 #: The actor id the engine uses for what timers do (warnings, escalations, revisits).
 SYSTEM = "system"
@@ -83,7 +117,8 @@ class Case:
         of every transition, and a generic loop over the slots costs three times as much)."""
         return Case(
             self.id, self.workflow, self.version, self.state, self.cell, self.owner,
-            self.category, self.source, dict(self.data), self.opened_at, self.state_entered_at,
+            self.category, self.source, copy_data(self.data), self.opened_at,
+            self.state_entered_at,
             self.closed_at, self.due_at, self.light, self.breached_at, self.escalation,
             self.supervision,
             self.extension_days, self.rework, self.revisits, self.clean_revisits,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from govflow.engine.records import Case, Event
+from govflow.engine.records import Case, Event, copy_data
 from govflow.workflows.spec import WorkflowSpec
 
 #: events the engine writes itself; every other trigger is a workflow transition
@@ -40,7 +40,7 @@ def new_case(event: Event) -> Case:
         owner=d["owner"],
         category=d["category"],
         source=d["source"],
-        data=dict(d["data"]),
+        data=copy_data(d["data"]),
         opened_at=event.at,
         state_entered_at=event.at,
         due_at=when(d.get("due_at")),
@@ -119,15 +119,19 @@ def apply_event(case: Case, event: Event, spec: WorkflowSpec) -> None:
     d = event.data
     changes = d.get("changes")
     if changes:
-        case.data.update(changes)
+        case.data.update(copy_data(changes))
+    for key in d.get("removed", ()):
+        case.data.pop(key, None)
     owner = d.get("owner")
     if owner:
         case.owner = owner
     case.events = event.seq
+    if d.get("note"):
+        return  # a note changes no state, whatever it is called
     handler = _APPLY.get(event.trigger)
     if handler is not None:
         handler(case, event, spec)
-    elif event.trigger not in ENGINE_EVENTS and not d.get("note"):
+    elif event.trigger not in ENGINE_EVENTS:
         _enter(case, event, spec)
 
 

@@ -11,11 +11,11 @@ import contextlib
 
 from govflow.engine.batch import Batch
 from govflow.engine.deadlines import revisit_timer
-from govflow.engine.operations import _on_duty, fire
+from govflow.engine.operations import _on_duty, check_scope, fire
 from govflow.engine.records import SYSTEM_ACTOR, Actor, Case, Timer
 from govflow.engine.reducer import LEVELS
 from govflow.engine.requests import FireRequest
-from govflow.errors import CaseError, CaseNotFound, TransitionNotAllowed
+from govflow.errors import CaseError, CaseNotFound, PermissionDenied, TransitionNotAllowed
 from govflow.workflows.spec import WorkflowSpec
 
 
@@ -41,11 +41,13 @@ def fire_timer(batch: Batch, timer: Timer) -> None:
         batch.drop_timer(timer.id)
         return
     spec = batch.rt.spec(case.workflow, case.version)
+    point = batch.savepoint(case.id)
+    case = batch.case(case.id)
     batch.begin(case, fired_timer=timer.id)
     try:
         _EFFECTS[timer.kind](batch, case, spec, timer)
     except BaseException:
-        batch.abandon()
+        batch.rollback(point)  # all of the firing or nothing: the timer stays unfired
         raise
     if batch._open is not None:
         batch.finish()
@@ -131,11 +133,10 @@ def record_revisit(batch: Batch, case_id: str, rebound: bool, actor: Actor, note
         raise CaseError(f"case {case.id!r} has no revisit due (state {case.state!r})",
                         case_id=case.id)
     if actor is not SYSTEM_ACTOR and revisit.roles and revisit.roles.isdisjoint(actor.roles):
-        from govflow.errors import PermissionDenied
-
         raise PermissionDenied(
             f"actor {actor.id!r} may not record revisits; roles allowed: "
             f"{sorted(revisit.roles)}", case_id=case.id, actor=actor.id, trigger="revisit")
+    check_scope(batch, case, actor, "revisit")
     n = case.revisits + 1
     batch.begin(case)
     batch.emit(case, spec, "revisit", actor=actor, data={"rebound": rebound, "n": n},
