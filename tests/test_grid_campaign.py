@@ -108,6 +108,8 @@ def test_campaign_on_unknown_node_is_a_clear_error(grid: Grid, clock: SimClock) 
     assert list(engine.store.iter_cases()) == []
     with pytest.raises(GridError, match="no campaign"):
         campaign_status(engine, grid, "c000")
+    with pytest.raises(GridError, match=r"no campaign 'c000'.*govflow campaign start"):
+        cancel_campaign(engine, grid, "c000", actor=COMMANDER, reason="x")
 
 
 def test_dispatch_order_reaches_each_person_and_escalates_the_silent(

@@ -133,8 +133,7 @@ def campaign_status(engine: Any, grid: Grid, campaign_id: str) -> dict[str, Node
     """Per node (every tier under the campaign's node), the on-post figures, rolled up."""
     tasks = campaign_tasks(engine, campaign_id)
     if not tasks:
-        raise GridError([Problem("<campaign>", None, "", f"no campaign {campaign_id!r}; "
-                                 f"`govflow campaign status` lists ids")])
+        raise _unknown(campaign_id)
     arrays = grid.to_arrays()
     size = len(arrays.codes)
     counts = {k: np.zeros(size, dtype=np.int64) for k in ("required", "on_post", "late",
@@ -166,6 +165,14 @@ def cancel_campaign(engine: Any, grid: Grid, campaign_id: str, *, actor: Actor,
     """Close every open task of the campaign with trigger ``cancel``; returns how many."""
     open_ids = [c.id for c in engine.store.find_open_cases(category=CATEGORY)
                 if c.data.get("campaign") == campaign_id]
+    if not open_ids and not campaign_tasks(engine, campaign_id):
+        raise _unknown(campaign_id)
     requests = (FireRequest(cid, "cancel", actor, None, reason) for cid in open_ids)
     count: int = engine.fire_many(requests, batch=batch)
     return count
+
+
+def _unknown(campaign_id: str) -> GridError:
+    return GridError([Problem("<campaign>", None, "", f"no campaign {campaign_id!r} in this "
+                              "store; use the id `govflow campaign start` printed (c + 12 hex "
+                              "digits)")])
