@@ -196,3 +196,24 @@ rules:
     assert op.data == {"found": at.isoformat(), "both": [at.isoformat()]}
     closing = apply_rules(rules[1:], Finding(id="f1", kind="cleared", cell="c", found_at=at))
     assert isinstance(closing, Trigger) and closing.data == {"when": at.isoformat()}
+
+
+def test_a_deployment_rule_replaces_the_plugins_rule_of_the_same_name(tmp_path: Path) -> None:
+    """A host rules file naming a plugin's rule replaces it (no RegistrationConflict)."""
+    from govflow.plugins import PluginHost
+    from govflow.plugins.loading import import_plugin
+
+    um = import_plugin("urban_management", ROOT / "plugins")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - name: street_vending\n"
+        "    source: urban_patrol\n"
+        "    when: {kind: street_vending}\n"
+        "    skip: handled by the district's own team\n", encoding="utf-8")
+    host = PluginHost([um.make_plugin()], entry_points=False, rules_files=[rules])
+    assert host.failures == []
+    named = [r for r in host.rules["urban_patrol"] if r.name == "street_vending"]
+    assert len(named) == 1 and named[0].origin.startswith("rules.yaml")
+    assert host.registry.owners[("rule", "urban_patrol:street_vending")] == "<host>"
+    assert host.rules["urban_patrol"][0] is named[0]

@@ -174,12 +174,16 @@ class Registry:
         """Register the rules of a ``rules.yaml`` file (checked against the sources' models).
 
         Files the host is given (``PluginHost(rules_files=...)``, the deployment's rules beside
-        its workflows) go before the plugins' own rules, so the deployment can override them.
+        its workflows) go before the plugins' own rules, so the deployment can override them;
+        a deployment rule named like a plugin's rule of the same source replaces it.
         """
         models = {name: src.model for name, src in self.sources.items()}
         deployment: dict[str, int] = {}
         for rule in load_rules(Path(path), models=models):
-            self._claim("rule", f"{rule.source}:{rule.name}")
+            key = f"{rule.source}:{rule.name}"
+            if self._plugin == HOST and self.owners.get(("rule", key), HOST) != HOST:
+                self._remove("rule", key)  # the deployment's rule replaces the plugin's
+            self._claim("rule", key)
             found = self.rules.setdefault(rule.source, [])
             if self._plugin == HOST:  # the deployment's rules come before the plugins'
                 at = deployment.get(rule.source, 0)
