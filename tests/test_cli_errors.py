@@ -1,4 +1,5 @@
-"""The govflow command never shows a traceback: wrong values and OS errors are one line."""
+"""The govflow command never shows a traceback (wrong values and OS errors are one line), and
+its help says where defaults come from."""
 
 from __future__ import annotations
 
@@ -69,3 +70,13 @@ def test_trace_hooks_in_the_environment_shows_the_traces(
     monkeypatch.setenv("GOVFLOW_TRACE_HOOKS", "1")
     assert main(["plugins", "--no-entry-points"]) == 0
     assert "call govflow_register_actions -> builtin" in capsys.readouterr().err
+
+
+def test_demo_help_says_where_workflows_and_plugins_come_from(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`govflow demo --help`: --workflows and --plugins-dir fall back to the project's files."""
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "the project's own workflows.yaml beside the installed package" in out
+    assert "the project's own plugins/ beside the installed package" in out

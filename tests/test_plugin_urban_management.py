@@ -139,3 +139,20 @@ def test_a_report_merged_since_clearing_makes_the_revisit_a_rebound(um: ModuleTy
     after = harness.engine.case(case.id)
     assert after.state == "persuading" and after.rework == 1
     assert not harness.failures
+
+
+def test_a_missing_la_data_file_names_the_path_and_govflow_data_dir(
+        um: ModuleType, tmp_path: Path) -> None:
+    """Reading la311 without its file fails naming the file and GOVFLOW_DATA_DIR."""
+    from govflow.errors import PluginError
+
+    plugin = um.UrbanManagement(data_dir=tmp_path)
+    harness = PluginHarness(plugin, workflows=ROOT / "workflows.yaml", grid=district(0))
+    with pytest.raises(PluginError) as failed:
+        harness.run("la311")
+    cause = failed.value.__cause__
+    assert isinstance(cause, FileNotFoundError)
+    message = str(failed.value)
+    assert str(tmp_path / "la311" / "MyLA311_2017_subset.csv") in message
+    assert "GOVFLOW_DATA_DIR" in message
+

@@ -27,8 +27,10 @@ def add_demo(subparsers: Any) -> None:
     p.add_argument("--url", help="store URL (default: sqlite:///OUT/govflow.db); "
                    "postgresql+psycopg://... works the same")
     p.add_argument("--out", default="govflow-demo", help="output folder (default ./govflow-demo)")
-    p.add_argument("--workflows", help="workflows file (default: ./workflows.yaml)")
-    p.add_argument("--plugins-dir", help="plugins folder (default: ./plugins)")
+    p.add_argument("--workflows", help="workflows file (default: ./workflows.yaml if there, "
+                   "else the project's own workflows.yaml beside the installed package)")
+    p.add_argument("--plugins-dir", help="plugins folder (default: ./plugins if there, else "
+                   "the project's own plugins/ beside the installed package)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run_demo)
 

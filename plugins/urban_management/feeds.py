@@ -12,13 +12,22 @@ from pathlib import Path
 from typing import Any
 
 
+def need_file(path: Path) -> Path:
+    """``path`` if it is a file; else a FileNotFoundError naming it and GOVFLOW_DATA_DIR."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"data file {path} is missing; put it there, or set GOVFLOW_DATA_DIR to the "
+            f"folder that holds {path.parent.name}/{path.name}")
+    return path
+
+
 def open311_notes(path: Path) -> Iterator[dict[str, Any]]:
     """One payload per note of every request, requests in file order, notes in their order.
 
     GeoReport v2 with ``extensions=true``: each request carries its ``notes`` (opened,
     activity, follow-on sub-cases for other departments, closed).
     """
-    requests = json.loads(path.read_text(encoding="utf-8"))
+    requests = json.loads(need_file(path).read_text(encoding="utf-8"))
     for request in requests:
         base = {
             "request_id": request.get("service_request_id"),
@@ -42,6 +51,6 @@ def open311_notes(path: Path) -> Iterator[dict[str, Any]]:
 
 def la311_rows(path: Path) -> Iterator[dict[str, Any]]:
     """The CSV rows as dicts; empty cells become ``None`` (so a missing number is refused)."""
-    with path.open(encoding="utf-8", newline="") as handle:
+    with need_file(path).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             yield {k: (v if v != "" else None) for k, v in row.items()}
