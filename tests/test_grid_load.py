@@ -165,3 +165,38 @@ def test_build_rejects_bad_records_in_memory() -> None:
 
     with pytest.raises(GridError, match="exactly one root"):
         Grid.build([Node("410102", None, 0, "a"), Node("410103", None, 0, "b")])
+
+
+ROWS = """\
+nodes:
+  - {code: "410102", name: 中原区}
+  - {code: "410102001", parent: "410102", name: 街道}
+  - {code: "410102001", parent: "410102", name: 重复}
+  - {code: "410102001001", parent: "410102001", households: -1}
+people:
+  - {id: p1, name: 王芳, home: "410102999999999", identities: [GRID_WORKER, WIZARD]}
+  - {id: p1, name: dup, home: "410102001"}
+  - {name: no id, home: "410102888", identities: [DRAGON]}
+"""
+
+
+def test_each_problem_is_on_its_own_row_and_a_row_is_checked_whole(tmp_path: Path) -> None:
+    """Two rows sharing an id each get their own problems; a row with one bad field (or a
+    missing one) still has its other fields checked."""
+    path = tmp_path / "rows.yaml"
+    path.write_text(ROWS, encoding="utf-8")
+    with pytest.raises(GridError) as info:
+        load_grid(path)
+    by_line: dict[int | None, list[str]] = {}
+    for problem in info.value.problems:
+        by_line.setdefault(problem.line, []).append(problem.message)
+    assert any("duplicate code '410102001' (first at" in m for m in by_line[4])
+    assert 3 not in by_line  # the first row with that code is fine
+    assert any("missing 'name'" in m for m in by_line[5])
+    assert any("households must be a whole number" in m for m in by_line[5])
+    first_p1 = " ".join(by_line[7])
+    assert "unknown identity 'WIZARD'" in first_p1 and "unknown node '410102999999999'" in first_p1
+    assert "duplicate person id 'p1'" in " ".join(by_line[8])
+    assert "unknown node" not in " ".join(by_line[8])
+    third = " ".join(by_line[9])
+    assert "missing 'id'" in third and "unknown identity 'DRAGON'" in third

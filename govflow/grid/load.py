@@ -123,17 +123,22 @@ def _list(value: Any) -> list[str]:
 
 
 class _Parser:
-    """Turns rows into records, remembering where each came from."""
+    """Turns rows into records, remembering the row each record came from.
+
+    A row with a problem is still checked field by field (every problem of the row is
+    reported); it becomes a record only when its required fields are there.
+    """
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
-        self.where_map: dict[tuple[str, object], tuple[str, int | None, str]] = {}
+        #: (kind, index of the record in nodes/people/duties) → (file, line, path)
+        self.where_map: dict[tuple[str, int], tuple[str, int | None, str]] = {}
         self.nodes: list[Node] = []
         self.people: list[Person] = []
         self.duties: list[Duty] = []
 
-    def where(self, kind: str, key: object) -> tuple[str, int | None, str]:
-        return self.where_map.get((kind, key), ("<grid>", None, f"{kind} {key}"))
+    def where(self, kind: str, index: int, key: str) -> tuple[str, int | None, str]:
+        return self.where_map.get((kind, index), ("<grid>", None, f"{kind} {key}"))
 
     def _check_fields(self, kind: str, row: Row, index: int) -> bool:
         file, line, fields = row
@@ -153,9 +158,7 @@ class _Parser:
     def add_nodes(self, rows: list[Row]) -> None:
         for i, row in enumerate(rows):
             file, line, f = row
-            if not self._check_fields("nodes", row, i):
-                continue
-            code = str(f["code"]).strip()
+            complete = self._check_fields("nodes", row, i)
             households = 0
             raw = f.get("households")
             if raw is not None:
@@ -167,26 +170,32 @@ class _Parser:
                     self.problems.append(Problem(file, line, f"nodes[{i}].households",
                                                  f"households must be a whole number ≥ 0, "
                                                  f"got {raw!r}"))
+            if not complete:
+                continue
+            code = str(f["code"]).strip()
             parent = f.get("parent")
-            self.where_map[("node", code)] = (file, line, f"nodes[{i}]")
+            self.where_map[("node", len(self.nodes))] = (file, line, f"nodes[{i}]")
             self.nodes.append(Node(code, str(parent).strip() if parent else None,
                                    tier_of_code(code), str(f["name"]), households,
                                    f.get("polygon") or None))
 
     def add_people(self, rows: list[Row]) -> None:
+        known = [n for n in Identity.__members__ if n != "NONE"]
         for i, row in enumerate(rows):
             file, line, f = row
-            if not self._check_fields("people", row, i):
-                continue
-            try:
-                identities = Identity.parse(_list(f.get("identities")))
-            except KeyError as exc:
-                known = ", ".join(n for n in Identity.__members__ if n != "NONE")
-                self.problems.append(Problem(file, line, f"people[{i}].identities",
-                                             f"unknown identity {exc.args[0]!r}; known: {known}"))
+            complete = self._check_fields("people", row, i)
+            identities = Identity.NONE
+            for name in _list(f.get("identities")):
+                try:
+                    identities |= Identity.parse([name])
+                except KeyError as exc:
+                    self.problems.append(Problem(file, line, f"people[{i}].identities",
+                                                 f"unknown identity {exc.args[0]!r}; known: "
+                                                 f"{', '.join(known)}"))
+            if not complete:
                 continue
             pid = str(f["id"])
-            self.where_map[("person", pid)] = (file, line, f"people[{i}]")
+            self.where_map[("person", len(self.people))] = (file, line, f"people[{i}]")
             self.people.append(Person(pid, str(f.get("name") or ""), str(f["home"]), identities,
                                       str(f.get("contact") or ""),
                                       tuple(_list(f.get("skills")))))
