@@ -143,7 +143,7 @@ def prepare(
     post_q = np.ascontiguousarray(inverse.ravel(), np.int32)
     wanted = np.bitwise_or.reduce(classes) if classes.size else np.uint64(0)
     cand = np.flatnonzero(vavail & (vcap > 0))
-    patterns, vpat = _patterns(vtags[cand] & wanted)
+    patterns, vpat = _patterns(vtags[cand] & wanted, int(wanted))
     n_p, n_q = patterns.shape[0], classes.shape[0]
     if n_p * n_q > MAX_CLASS_CELLS:
         raise KernelInputError(
@@ -181,8 +181,16 @@ def prepare(
     )
 
 
-def _patterns(masked: NDArray[np.uint64]) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
-    """Distinct tag sets and each volunteer's index among them."""
+def _patterns(masked: NDArray[np.uint64], wanted: int
+               ) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    """Distinct tag sets (ascending) and each volunteer's index among them.
+
+    When every tag asked for is among the low 16 bits a bincount replaces the sort."""
+    if wanted < 1 << 16:
+        code = masked.astype(np.intp)
+        present = np.bincount(code, minlength=wanted + 1) > 0
+        index = np.cumsum(present, dtype=np.int64) - 1
+        return np.flatnonzero(present).astype(np.uint64), index[code]
     patterns, inverse = np.unique(masked, return_inverse=True)
     return patterns, inverse.ravel().astype(np.int64)
 
