@@ -317,14 +317,19 @@ def repair(  # type: ignore[no-untyped-def]
     and giving ``p2`` a free volunteer ``w`` at most as far from it as ``v`` was.
 
     A scan of scope ``a`` for class ``q`` that ends with the post still short is not
-    repeated for other posts of ``q`` in ``a`` at this tier (``tried``)."""
+    repeated for other posts of ``q`` in ``a`` at this tier (``tried``). Every place taken
+    so far is at most ``level`` away, so the post ``p2`` of a volunteer in ``a`` looks for
+    its replacement inside ``a``: with no free volunteer left in ``a`` there is nothing to do.
+    """
     if tried[q, a] == level + 1:
         return k
+    lo, hi = node_lo[a], node_hi[a]
+    if next_free(nxt, lo) >= hi:
+        return k
     cm = cmask[q]
-    for j in range(node_lo[a], node_hi[a]):
-        if need[p] == 0:
-            break
-        stats[3] += 1
+    steps = 0
+    for j in range(lo, hi):
+        steps += 1
         if cap[j] != 0 or (vmask[j] & cm) != cm:  # spent volunteers holding q's tags
             continue
         t = pat[j]
@@ -399,6 +404,9 @@ def repair(  # type: ignore[no-untyped-def]
         k += 1
         need[p] -= 1
         stats[5] += 1
+        if need[p] == 0:
+            break
+    stats[3] += steps
     if need[p] > 0:
         tried[q, a] = level + 1
     return k
