@@ -9,6 +9,12 @@ while the class-level flow can still reach the maximum with it (``used <= flow``
 the flow along a residual cycle when needed). A pair that cannot be rerouted is blocked for
 good: commitments only grow, so the set of maximum flows that respect them only shrinks.
 So the fill equals the maximum, and travel stays that of a nearest-first tiered fill.
+
+Speed (scarce supply, where nearly every volunteer is taken): the scans skip volunteers with
+no capacity left through a path-halving skip list (``nxt``); every class keeps the list of
+patterns whose flow exceeds their commitments (``sl``), so a reroute search looks only at
+those, and it stops as soon as it discovers a class the pattern can give flow back to; the
+flow and commitment matrices are class-major for the same reason.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ _SIG = (
     "void(int32[::1], int32[::1], uint8[:, ::1], int64[:, ::1], int64[:, ::1], uint8[:, ::1],"
     " int64[::1], int64[::1], int64[::1], int64[::1],"
     " int32[::1], int32[::1], int32[::1], int32[:, ::1], int64[::1], int64[::1],"
-    " int64[:, ::1], int64[::1], int32[::1], int64[::1], int32[::1],"
+    " int64[:, ::1], int64[::1], int32[::1],"
     " int64[::1], int64[::1], int8[::1], int64[::1], int64[::1], uint64[::1], uint64[::1])"
 )
 
@@ -185,7 +191,7 @@ def _push(u, v, delta, n_p, n_q, flow, f_s, f_t):  # type: ignore[no-untyped-def
 @kernel(_SIG)
 def match_kernel(  # type: ignore[no-untyped-def]
     pat, cap, elig, flow, used, blocked, f_s, f_t, supply, demand,
-    post_order, post_q, need, scope, node_lo, node_hi, cursor, p_ptr, p_cls, q_ptr, q_pat,
+    post_order, post_q, need, scope, node_lo, node_hi, cursor, p_ptr, p_cls,
     out_j, out_p, out_cost, count, stats, vmask, cmask,
 ):
     """Fill posts tier by tier; volunteers are sorted so every subtree is one range."""

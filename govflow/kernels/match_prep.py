@@ -47,8 +47,6 @@ class Prepared:
     cursor: NDArray[np.int64]
     p_ptr: NDArray[np.int64]
     p_cls: NDArray[np.int32]
-    q_ptr: NDArray[np.int64]
-    q_pat: NDArray[np.int32]
     max_slots: int
     #: kernel counters: reroutes tried, reroutes done, scan steps, repair scan steps,
     #: replacement scan steps, repairs done
@@ -206,13 +204,9 @@ def _stable_order(primary: NDArray[np.int64], secondary: NDArray[np.int64]
 
 
 def _adjacency(elig: NDArray[np.uint8]) -> dict[str, Any]:
-    """Eligibility as two CSR lists: classes of each pattern, patterns of each class."""
-    n_p, n_q = elig.shape
+    """Eligibility as a CSR list: the classes of each pattern."""
     ii, jj = np.nonzero(elig)
-    by_q = np.lexsort((ii, jj))
     return {
-        "p_ptr": np.searchsorted(ii, np.arange(n_p + 1)).astype(np.int64),
+        "p_ptr": np.searchsorted(ii, np.arange(elig.shape[0] + 1)).astype(np.int64),
         "p_cls": np.ascontiguousarray(jj, np.int32),
-        "q_ptr": np.searchsorted(jj[by_q], np.arange(n_q + 1)).astype(np.int64),
-        "q_pat": np.ascontiguousarray(ii[by_q], np.int32),
     }

@@ -131,8 +131,7 @@ def _run(prep: Prepared, n_posts: int) -> Assignment:
             prep.pat, prep.cap, prep.elig, prep.flow, prep.used, prep.blocked, prep.f_s,
             prep.f_t, prep.supply, prep.demand, prep.post_order, prep.post_q, prep.need,
             prep.scope, prep.node_lo, prep.node_hi, prep.cursor, prep.p_ptr, prep.p_cls,
-            prep.q_ptr, prep.q_pat, out_j, out_p, out_cost, count, prep.stats, prep.vmask,
-            prep.cmask,
+            out_j, out_p, out_cost, count, prep.stats, prep.vmask, prep.cmask,
         )
     k = int(count[0])
     return Assignment(prep.order[out_j[:k]], out_p[:k].copy(), out_cost[:k].copy(), n_posts)
