@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govflow.errors import KernelInputError
-from govflow.kernels.match_prep import ancestors, cost_between
+from govflow.kernels.match_prep import _patterns, ancestors, cost_between
 from govflow.kernels.matching import Assignment, Posts, Volunteers, match, rematch
 from govflow.kernels.matching_ref import exact_optimum
 from govflow.kernels.samples import district_parent, leaves, matching_instance
@@ -60,6 +60,19 @@ def test_fill_equals_the_exact_optimum(inst: tuple[Volunteers, Posts]) -> None:
     best = exact_optimum(vols, posts, PARENT)
     assert got.filled == best.filled
     assert got.travel >= best.travel
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 300), st.sampled_from([1, 13, 16, 17, 64]))
+def test_tag_patterns_by_bincount_match_a_sort(seed: int, n: int, bits: int) -> None:
+    """Distinct tag sets and each volunteer's index: the bincount path equals np.unique."""
+    rng = np.random.default_rng(seed)
+    wanted = int(rng.integers(0, 2**63)) | (1 << (bits - 1)) if bits == 64 else 2**bits - 1
+    masked = rng.integers(0, 2**63, n, dtype=np.uint64) & np.uint64(wanted)
+    patterns, index = _patterns(masked, wanted)
+    want_p, want_i = np.unique(masked, return_inverse=True)
+    np.testing.assert_array_equal(patterns, want_p)
+    np.testing.assert_array_equal(index, want_i.ravel())
 
 
 def test_empty_inputs_give_an_empty_assignment() -> None:
