@@ -86,8 +86,9 @@ class Batch:
         return event
 
     def timers(self, timers: list[Timer]) -> None:
-        assert self._open is not None
-        self._open.timers.extend(timers)
+        if timers:
+            assert self._open is not None
+            self._open.timers.extend(timers)
 
     def cancel(self, kinds: tuple[str, ...]) -> None:
         """Cancel the case's pending timers of these kinds (with the open change)."""

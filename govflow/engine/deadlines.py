@@ -66,6 +66,8 @@ def entry_timers(
     | None,
 ) -> list[Timer]:
     """The timers a case sets on entering its current state (after the entry is applied)."""
+    if times is None and not spec.supervision and spec.revisit is None:
+        return []
     timers: list[Timer] = []
     start = case.state_entered_at
     if times is not None:

@@ -70,8 +70,9 @@ class MemoryStore:
         now = change.events[-1].at if change.events else case.state_entered_at
         if change.fired_timer is not None:
             self._finish(change.fired_timer, now)
-        if change.cancel_kinds:
-            for timer_id in list(self._case_timers.get(case.id, ())):
+        owned = self._case_timers.get(case.id) if change.cancel_kinds else None
+        if owned:
+            for timer_id in list(owned):
                 if self._timers[timer_id].kind in change.cancel_kinds:
                     self._finish(timer_id, None)
         for timer in change.timers:
