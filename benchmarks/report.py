@@ -1,10 +1,11 @@
 """Render the figures table of ``benchmarks/README.md`` from a pytest-benchmark JSON file.
 
-    GOVFLOW_BENCH_QUICK=0 pytest benchmarks --benchmark-json=out/bench.json
-    python -m benchmarks.report out/bench.json > benchmarks/figures.md
+    pytest benchmarks --benchmark-json=out/bench.json
+    python -m benchmarks.report out/bench.json [out/rerun.json ...]
 
 Each row is one benchmark: its median, the rounds it ran, and the figures it recorded in
-``extra_info`` (rates, ratios to its peer measured in the same run).
+``extra_info`` (rates, ratios to its peer measured in the same run). With several files, a
+benchmark in a later file replaces the same one from an earlier file (a partial re-run).
 """
 
 from __future__ import annotations
@@ -44,11 +45,20 @@ def render(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first run's header with every benchmark, later runs replacing earlier ones."""
+    merged = dict(runs[0])
+    by_name = {b["fullname"]: b for run in runs for b in run.get("benchmarks", [])}
+    merged["benchmarks"] = list(by_name.values())
+    return merged
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
+    if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    print(render(json.loads(Path(argv[0]).read_text(encoding="utf-8"))), end="")
+    runs = [json.loads(Path(arg).read_text(encoding="utf-8")) for arg in argv]
+    print(render(merge(runs)), end="")
     return 0
 
 
