@@ -7,15 +7,13 @@ Floor (issue 2): the engine keeps at least 40 % of bare ``transitions``' through
 
 from __future__ import annotations
 
-import gc
 import statistics
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 from transitions import Machine
 
-from benchmarks.conftest import size
+from benchmarks.conftest import size, timed
 from govflow import Actor, Engine, SimClock
 from govflow.engine.requests import OpenRequest as OpenCase
 from govflow.store.memory import MemoryStore
@@ -107,29 +105,16 @@ def test_engine_fire(benchmark: Any) -> None:
     assert len(engine.history(ids[-1])) == 1 + len(CHAIN)
 
 
-def _timed(run: Any, *args: Any) -> float:
-    """Seconds for one run, timed as ``timeit`` does: after a full collection and with the
-    cyclic garbage collector paused, so that objects left by earlier suites (numba, large
-    arrays) do not tax whichever side allocates more. Both peers are timed alike."""
-    gc.collect()
-    gc.disable()
-    try:
-        started = time.perf_counter()
-        run(*args)
-        return time.perf_counter() - started
-    finally:
-        gc.enable()
-
-
 def test_engine_keeps_40_percent_of_bare_transitions() -> None:
     """Floor: engine throughput >= 40 % of bare transitions. The two are measured in
-    alternating rounds (medians of 5 each), so a load spike on a shared machine hits both."""
+    alternating rounds (medians of 5 each), so a load spike on a shared machine hits both,
+    each timed with the garbage collector paused (``benchmarks.conftest.timed``)."""
     machine = _bare_machine()
     bare: list[float] = []
     ours: list[float] = []
     for _ in range(5):
-        bare.append(_timed(_run_bare, machine, [_Model() for _ in range(CASES)]))
-        ours.append(_timed(_run_engine, *_engine_with_cases()))
+        bare.append(timed(_run_bare, machine, [_Model() for _ in range(CASES)]))
+        ours.append(timed(_run_engine, *_engine_with_cases()))
     transitions = CASES * len(CHAIN)
     bare_rate = transitions / statistics.median(bare)
     engine_rate = transitions / statistics.median(ours)

@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from benchmarks.conftest import size
+from benchmarks.conftest import size, timed
 from govflow import Actor, Engine, SimClock
 from govflow.engine.records import Change
 from govflow.engine.requests import FireRequest, OpenRequest
@@ -117,8 +117,9 @@ def _pair(benchmark: Any, name: str, count: int, peer: tuple[Setup, Callable[...
     """Time the peer and govflow in alternating rounds on fresh state; return ours/peer.
 
     Each round runs the peer (timed here) and then govflow (timed by pytest-benchmark and
-    here), so a load spike on the shared machine hits both. ``count`` items per run; the
-    ratio is the median of the per-round ratios.
+    here), so a load spike on the shared machine hits both; both are timed with the garbage
+    collector paused (``benchmarks.conftest.timed``). ``count`` items per run; the ratio is
+    the median of the per-round ratios.
     """
     peer_s: list[float] = []
     ours_s: list[float] = []
@@ -126,21 +127,17 @@ def _pair(benchmark: Any, name: str, count: int, peer: tuple[Setup, Callable[...
 
     def prepared() -> tuple[tuple[Any, ...], dict[str, Any]]:
         args, cleanup = peer[0]()
-        started = time.perf_counter()
-        peer[1](*args)
-        peer_s.append(time.perf_counter() - started)
+        peer_s.append(timed(peer[1], *args))
         cleanup()
         args, cleanup = ours[0]()
         cleanups.append(cleanup)
         return args, {}
 
-    def timed(*args: Any) -> None:
-        started = time.perf_counter()
-        ours[1](*args)
-        ours_s.append(time.perf_counter() - started)
+    def run_ours(*args: Any) -> None:
+        ours_s.append(timed(ours[1], *args))
         cleanups.pop()()
 
-    benchmark.pedantic(timed, setup=prepared, rounds=ROUNDS, iterations=1)
+    benchmark.pedantic(run_ours, setup=prepared, rounds=ROUNDS, iterations=1)
     peer_rate = count / statistics.median(peer_s)
     our_rate = count / statistics.median(ours_s)
     ratio = statistics.median(p / o for p, o in zip(peer_s, ours_s, strict=True))
