@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from govflow import Actor, Engine
 from govflow.clock import SimClock
+from govflow.engine.hierarchy import PrefixHierarchy
 
 DISTRICT = "410102"
 STREET = "410102001"
@@ -25,14 +26,8 @@ OPERATOR = Actor.of("o1", "hotline_operator")
 COMMANDER = Actor.of("m1", "commander")
 
 
-class CodeGrid:
-    """A hierarchy read off the codes (6 + 3 + 3 + 3 digits), with someone on duty per node."""
-
-    def parent_of(self, node: str) -> str | None:
-        return node[:-3] if len(node) > 6 else None
-
-    def is_within(self, node: str, ancestor: str) -> bool:
-        return node.startswith(ancestor)
+class CodeGrid(PrefixHierarchy):
+    """The engine's code-read hierarchy (6 + 3 + 3 + 3 digits), with someone on duty."""
 
     def on_duty(self, node: str) -> str | None:
         return f"duty:{node}"

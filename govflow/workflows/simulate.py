@@ -28,19 +28,6 @@ class ScriptError(ValueError):
     """A script that cannot be run: names the step and its line."""
 
 
-class CodeTiers:
-    """Grid tiers from the node codes alone (6 + 3 + 3 + 3 digits): enough for escalation."""
-
-    def parent_of(self, node: str) -> str | None:
-        return node[:-3] if len(node) in (9, 12, 15) else None
-
-    def is_within(self, node: str, ancestor: str) -> bool:
-        return node.startswith(ancestor)
-
-    def on_duty(self, node: str) -> str | None:
-        return None
-
-
 class Simulation:
     """Runs one script, printing the timeline to ``out``."""
 
@@ -256,7 +243,7 @@ def run_script(script: Path, *, workflows_file: str | None, out: TextIO) -> int:
         clock = SimClock(read_local(data["start"], tz, "start"))
         actors = {str(k): read_actor({"id": k, **(v or {})}, f"actors.{k}")
                   for k, v in (data.get("actors") or {}).items()}
-        sim = Simulation(Engine(loaded, clock=clock, grid=CodeTiers()), tz, actors, out)
+        sim = Simulation(Engine(loaded, clock=clock), tz, actors, out)
         sim.default_cell = str(data.get("cell", sim.default_cell))
         steps = data.get("steps") or []
         if not isinstance(steps, list):
