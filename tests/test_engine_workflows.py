@@ -197,3 +197,17 @@ def test_timer_events_name_their_timer(engine: Engine) -> None:
     by_trigger = {e.trigger: e.data.get("timer") for e in engine.history(case_id)}
     assert by_trigger["warn"] == timers["yellow"]
     assert by_trigger["breach"] == timers["red"]
+
+
+def test_changed_content_under_the_same_version_is_refused(engine: Engine) -> None:
+    """Reloading a version unchanged is fine; changing even a guard needs a new version."""
+    from govflow import WorkflowError
+    from govflow.workflows import load_workflows
+
+    path = Path(__file__).resolve().parents[1] / "workflows.yaml"
+    engine.add_workflows(load_workflows(path))
+    text = path.read_text(encoding="utf-8")
+    assert "data.returns >= 3" in text
+    with pytest.raises(WorkflowError, match="new version number"):
+        engine.add_workflows(load_workflows(text.replace("data.returns >= 3",
+                                                         "data.returns >= 4")))

@@ -117,19 +117,10 @@ class Batch:
         self._last[case.id] = case
         return change
 
-    def abandon(self) -> None:
-        """Forget the open operation (it raised): its case copy is reread next time."""
-        change = self._open
+    def discard(self) -> None:
+        """Drop the open change, which changed nothing (a timer with nothing to do). A failed
+        operation is undone with :meth:`rollback` instead."""
         self._open = None
-        if change is None:
-            return
-        case_id = change.case.id
-        last = self._last.get(case_id)
-        if last is None:
-            self._cases.pop(case_id, None)
-        else:
-            self._cases[case_id] = last
-            self._pending.add(case_id)
 
     def savepoint(self, case_id: str | None) -> Savepoint:
         """Where the batch stands before an operation on ``case_id`` (None: a new case)."""

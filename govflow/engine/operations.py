@@ -160,13 +160,9 @@ def fire(batch: Batch, req: FireRequest, *, internal: bool = False) -> Case:
         raise TransitionNotAllowed(case_id=case.id, state=case.state, trigger=req.trigger,
                                    allowed=allowed(batch, case, actor),
                                    reason=f"guard is false: {guards}" if guards else "")
-    batch.begin(case)
-    try:
-        transition(batch, case, spec, chosen, req.actor if not internal else SYSTEM_ACTOR,
-                   data, req.reason)
-    except BaseException:
-        batch.abandon()
-        raise
+    batch.begin(case)  # if this raises, callers roll back (apply_batch, timers) or abort
+    transition(batch, case, spec, chosen, req.actor if not internal else SYSTEM_ACTOR, data,
+               req.reason)
     batch.finish()
     return case
 

@@ -117,7 +117,7 @@ def _revisit_due(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> 
 
 def _noop(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
     """Nothing to change: the timer is marked fired with the case untouched."""
-    batch.abandon()
+    batch.discard()
     batch.drop_timer(timer.id)
 
 
