@@ -7,7 +7,8 @@ hooks. The engine holds no case in memory between calls.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -204,28 +205,15 @@ class Engine:
     ) -> list[str]:
         """Open many cases, ``batch`` per commit. Returns their ids in order."""
         ids: list[str] = []
-        chunk: list[Request] = []
-        for req in requests:
-            chunk.append(req if req.actor is not None else _with_actor(req, actor))
-            if len(chunk) >= batch:
-                ids.extend(_ids(self.apply_batch(chunk)))
-                chunk = []
-        if chunk:
-            ids.extend(_ids(self.apply_batch(chunk)))
+        filled = (req if req.actor is not None else replace(req, actor=actor)
+                  for req in requests)
+        for chunk in _chunks(filled, batch):
+            ids.extend(r.id for r in self.apply_batch(chunk) if isinstance(r, Case))
         return ids
 
     def fire_many(self, requests: Iterable[FireRequest], *, batch: int = 1000) -> int:
         """Fire many triggers, ``batch`` per commit. Returns how many were applied."""
-        count = 0
-        chunk: list[Request] = []
-        for req in requests:
-            chunk.append(req)
-            if len(chunk) >= batch:
-                count += len(self.apply_batch(chunk))
-                chunk = []
-        if chunk:
-            count += len(self.apply_batch(chunk))
-        return count
+        return sum(len(self.apply_batch(chunk)) for chunk in _chunks(requests, batch))
 
     def _apply(self, batch: Batch, req: Request) -> Case:
         if isinstance(req, OpenRequest):
@@ -356,13 +344,16 @@ class Engine:
                         hooks.case_closed(case, event)
 
 
-def _with_actor(req: OpenRequest, actor: Actor) -> OpenRequest:
-    return OpenRequest(req.workflow, req.cell, req.category, req.data, req.source, req.owner,
-                       req.at, actor)
-
-
-def _ids(results: Sequence[Case | GovflowError]) -> list[str]:
-    return [r.id for r in results if isinstance(r, Case)]
+def _chunks(items: Iterable[Request], size: int) -> Iterator[list[Request]]:
+    """``items`` in lists of ``size`` (the last may be shorter)."""
+    chunk: list[Request] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _load(
