@@ -29,10 +29,6 @@ class ActionContext:
     #: (kind, recipient, payload) queued by :meth:`notify`
     notices: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
-    @property
-    def event_trigger(self) -> str:
-        return self.trigger
-
     def notify(self, kind: str, recipient: str, payload: dict[str, Any] | None = None) -> None:
         """Queue an outbox message; it is written with the change, delivered after commit."""
         self.notices.append((kind, recipient, dict(payload or {})))
