@@ -24,6 +24,7 @@ import os
 import statistics
 import tempfile
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -456,6 +457,8 @@ def _sweep(url: str, workers: int) -> None:
             try:
                 _sweep_worker(url, f"sweep-{n}")
                 code = 0
+            except BaseException:
+                traceback.print_exc()  # os._exit below would otherwise swallow it
             finally:
                 os._exit(code)
         pids.append(pid)

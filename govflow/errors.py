@@ -14,6 +14,7 @@
     │   ├── PermissionDenied          the actor lacks the role or the grid scope
     │   └── ConflictError             another writer changed the case first (.expected, .actual)
     ├── StoreError                    the database failed; the URL's password is never shown
+    │   ├── ContentionError           aborted to settle contention (deadlock): try again
     │   └── SchemaVersionError        the database schema is not the one this govflow knows
     ├── GridError                     a grid or people file is wrong: .problems lists every one
     ├── ReplayError                   a replay cannot run (unreadable data, wrong clock)
@@ -140,6 +141,11 @@ class ConflictError(CaseError):
 
 class StoreError(GovflowError):
     """The database failed. Messages name the store by its URL with the password hidden."""
+
+
+class ContentionError(StoreError):
+    """The database aborted the transaction to settle contention with another writer (a
+    deadlock or serialization failure); nothing was written and the same work may be retried."""
 
 
 class SchemaVersionError(StoreError):

@@ -525,3 +525,46 @@ def test_two_engines_racing_on_one_case_never_overwrite(store: Store) -> None:
     assert info.value.case_id == case.id
     assert store.get_case(case.id).state == "invalid"
     assert [e.trigger for e in store.history(case.id)] == ["open", "invalidate"]
+
+
+def test_a_postgresql_deadlock_is_a_contention_error(tmp_path: Path) -> None:
+    """Two transactions locking two rows in opposite orders: PostgreSQL aborts one, and the
+    store reports it as ContentionError (retryable), not as a plain StoreError."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from govflow import ContentionError
+    from tests.conftest import make_store
+
+    store = make_store("postgresql", tmp_path)
+    try:
+        engine = store._engine  # type: ignore[attr-defined]
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE lock_pair (id int primary key, n int)"))
+            conn.execute(sa.text("INSERT INTO lock_pair VALUES (1, 0), (2, 0)"))
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def cross(first: int, second: int) -> None:
+            try:
+                with store._db.guard("locking rows"), engine.begin() as conn:  # type: ignore[attr-defined]
+                    update = sa.text("UPDATE lock_pair SET n = n + 1 WHERE id = :id")
+                    conn.execute(update, {"id": first})
+                    barrier.wait(timeout=10)
+                    conn.execute(update, {"id": second})
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=cross, args=pair) for pair in ((1, 2), (2, 1))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert len(errors) == 1 and isinstance(errors[0], ContentionError), errors
+        assert "DeadlockDetected" in str(errors[0])
+    finally:
+        drop = getattr(store, "drop_schema", None)
+        if callable(drop):
+            drop()
+        store.close()

@@ -24,7 +24,7 @@ from govflow.engine.reducer import ENGINE_EVENTS
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
 from govflow.engine.runtime import Runtime
 from govflow.engine.timers import fire_timer, record_revisit
-from govflow.errors import ConflictError, GovflowError
+from govflow.errors import ConflictError, ContentionError, GovflowError
 from govflow.store.base import Store
 from govflow.workflows.spec import WorkflowSet, WorkflowSpec
 from govflow.worktime import WorkCalendar
@@ -251,7 +251,7 @@ class Engine:
             self._fire_one(batch, timer, now)
         try:
             self._commit(batch)
-        except ConflictError:
+        except (ConflictError, ContentionError):
             self._retry_one_by_one(timers, now)
         return len(timers)
 
@@ -271,8 +271,10 @@ class Engine:
             self._fire_one(batch, timer, now)
             try:
                 self._commit(batch)
-            except ConflictError:
-                log.info("timer %s: another worker got there first", timer.id)
+            except (ConflictError, ContentionError):
+                # another worker got there first, or the database settled a deadlock: the
+                # timer is still unfired and is claimed again when its lease ends
+                log.info("timer %s: left to a later sweep", timer.id)
                 self._retry.pop(timer.id, None)
 
     def run_until(self, moment: datetime) -> int:

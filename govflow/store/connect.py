@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from govflow.errors import StoreError
+from govflow.errors import ContentionError, StoreError
 from govflow.store.url import backend, redact, resolve
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -50,7 +50,13 @@ class Database:
         message = redact(f"{what} failed on {self.url}: {type(orig).__name__}: {first}")
         if self.password:
             message = message.replace(self.password, "***")
+        if getattr(orig, "sqlstate", None) in _CONTENTION:
+            return ContentionError(message)
         return StoreError(message)
+
+
+#: PostgreSQL aborted the transaction to settle contention: deadlock, serialization failure
+_CONTENTION = frozenset({"40P01", "40001"})
 
 
 def connect(url: str | None, *, schema: str | None = None,
