@@ -30,9 +30,10 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def timed(run: Callable[..., Any], *args: Any) -> float:
-    """Seconds for one ``run(*args)`` with the collector paused (see :func:`gc_paused`)."""
+def timed(run: Callable[..., Any], *args: Any, **kwargs: Any) -> float:
+    """Seconds for one ``run(*args, **kwargs)`` with the collector paused (see
+    :func:`gc_paused`)."""
     with gc_paused():
         started = time.perf_counter()
-        run(*args)
+        run(*args, **kwargs)
         return time.perf_counter() - started
