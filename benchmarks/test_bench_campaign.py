@@ -23,10 +23,10 @@ import sqlalchemy as sa
 
 from benchmarks.conftest import QUICK
 from govflow import Engine, SimClock
-from govflow.engine.records import Actor, Change, DeadLetter
 from govflow.grid import Grid, generate_district
 from govflow.grid.campaign import start_campaign
 from govflow.grid.routing import grid_actions
+from govflow.records import Actor, Change, DeadLetter
 from govflow.store.changes import plan
 from govflow.store.memory import MemoryStore
 from govflow.store.sql import SqlStore

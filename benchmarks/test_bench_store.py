@@ -37,8 +37,8 @@ import sqlalchemy as sa
 
 from benchmarks.conftest import size, timed
 from govflow import Actor, Engine, SimClock
-from govflow.engine.records import Change
 from govflow.engine.requests import FireRequest, OpenRequest
+from govflow.records import Change
 from govflow.store.changes import case_row
 from govflow.store.connect import connect
 from govflow.store.memory import MemoryStore

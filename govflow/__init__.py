@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from govflow.clock import Clock, SimClock, SystemClock
 from govflow.engine.engine import Engine
-from govflow.engine.records import Actor, Case, Event, Timer
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
 from govflow.errors import (
     CalendarError,
@@ -36,6 +35,7 @@ from govflow.errors import (
     WorkflowLoadError,
 )
 from govflow.plugins.markers import hookimpl
+from govflow.records import Actor, Case, Event, Timer
 
 __version__ = "0.1.0"
 

@@ -16,10 +16,10 @@ from govflow.cockpit.html import page_data, render_html
 from govflow.cockpit.kpi import build, from_grid
 from govflow.cockpit.sample import sample_snapshot
 from govflow.cockpit.terminal import render
-from govflow.engine.records import Case, Change
 from govflow.grid import generate_district
 from govflow.kernels.columns import NEVER
 from govflow.kernels.snapshot import from_store, snapshot
+from govflow.records import Case, Change
 from govflow.store.memory import MemoryStore
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
@@ -167,9 +167,9 @@ def test_work_orders_never_top_the_reported_lists() -> None:
     from datetime import UTC, datetime
 
     from govflow.cockpit.kpi import TASK_CATEGORIES, from_grid
-    from govflow.engine.records import Case
     from govflow.grid import generate_district
     from govflow.kernels.snapshot import snapshot
+    from govflow.records import Case
 
     grid = generate_district(seed=0)
     cell = grid.cells_under("410102001")[0]

@@ -22,8 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from govflow import Engine
-from govflow.engine.records import Case, Event
 from govflow.engine.reducer import rebuild
+from govflow.records import Case, Event
 from govflow.store import tables
 from govflow.store.changes import CASE_FIELDS, EVENT_FIELDS
 from govflow.store.sql import SqlStore

@@ -19,9 +19,9 @@ from govflow import (
     SimClock,
 )
 from govflow.engine.actions import ActionContext
-from govflow.engine.records import DeadLetter
 from govflow.engine.reducer import rebuild
 from govflow.engine.requests import OpenRequest
+from govflow.records import DeadLetter
 from govflow.store.base import Store
 from govflow.workflows import load_workflows
 from tests.conftest import SHANGHAI

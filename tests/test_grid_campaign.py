@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from govflow import Engine, SimClock
-from govflow.engine.records import Actor
 from govflow.errors import GridError, PermissionDenied
 from govflow.grid import Grid, Identity, generate_district
 from govflow.grid.campaign import campaign_status, cancel_campaign, start_campaign
@@ -17,6 +16,7 @@ from govflow.grid.dispatch import dispatch_order, order_status
 from govflow.grid.duty import actor_for
 from govflow.grid.persist import load_from_store, save_to_store
 from govflow.grid.routing import grid_actions
+from govflow.records import Actor
 from govflow.store.base import Store
 from govflow.store.memory import MemoryStore
 

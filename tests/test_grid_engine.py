@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from govflow import Engine, SimClock
-from govflow.engine.records import Actor
 from govflow.errors import GridError, PermissionDenied
 from govflow.grid import Grid, Identity, generate_district
 from govflow.grid.duty import actor_for
@@ -20,6 +19,7 @@ from govflow.grid.routing import (
     grid_actions,
     load_matrix,
 )
+from govflow.records import Actor
 from govflow.store.memory import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[1]

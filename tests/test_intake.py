@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from govflow.engine.engine import Engine
-from govflow.engine.records import Actor
 from govflow.errors import PluginError
 from govflow.plugins import ListSource, OpenCase, PluginHost, RawRecord, Trigger, hookimpl
 from govflow.plugins.intake import Intake
 from govflow.plugins.registry import Registry
 from govflow.plugins.testing import PluginHarness
+from govflow.records import Actor
 from govflow.store.base import Store
 
 ROOT = Path(__file__).resolve().parents[1]

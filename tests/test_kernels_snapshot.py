@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from govflow.engine.records import Case
 from govflow.kernels.columns import NEVER
 from govflow.kernels.snapshot import snapshot
+from govflow.records import Case
 
 T0 = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)
 CELL = "410102001001001"

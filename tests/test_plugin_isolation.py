@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from govflow.engine.records import Actor, Case, Event, Message
 from govflow.errors import PluginError, RegistrationConflict
 from govflow.plugins import ListSource, OpenCase, hookimpl
 from govflow.plugins.hookspecs import HOOK_NAMES
 from govflow.plugins.registry import Registry
 from govflow.plugins.samples import district
 from govflow.plugins.testing import PluginHarness
+from govflow.records import Actor, Case, Event, Message
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = Actor.of("li", "grid_worker", "inspector")

@@ -9,10 +9,10 @@ from types import ModuleType
 
 import pytest
 
-from govflow.engine.records import Actor
 from govflow.plugins.loading import import_plugin
 from govflow.plugins.samples import district
 from govflow.plugins.testing import PluginHarness
+from govflow.records import Actor
 
 ROOT = Path(__file__).resolve().parents[1]
 

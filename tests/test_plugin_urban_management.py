@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from govflow.engine.records import Actor
 from govflow.plugins.loading import import_plugin
 from govflow.plugins.samples import district
 from govflow.plugins.testing import PluginHarness
+from govflow.records import Actor
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

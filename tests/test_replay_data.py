@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from govflow.engine.records import Event
+from govflow.records import Event
 from govflow.replay import ReplayResult, build_report, replay, replay_file
 from govflow.replay.files import prepare
 

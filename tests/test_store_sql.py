@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from govflow.engine.records import Case, Change, DeadLetter, Event, Message, Timer
 from govflow.errors import CaseNotFound, ConflictError, SchemaVersionError, StoreError
+from govflow.records import Case, Change, DeadLetter, Event, Message, Timer
 from govflow.store import MemoryStore, open_store
 from govflow.store.base import Store
 from govflow.store.url import DEFAULT_URL, redact

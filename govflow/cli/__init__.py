@@ -18,6 +18,9 @@ GROUPS = (
     "govflow.cli.cockpit",     # cockpit
     "govflow.cli.demo",        # demo, replay
     "govflow.plugins.cli",     # plugins, intake
+    "govflow.cli.calendar",    # calendar status / import / replan
+    "govflow.cli.serve",       # serve, worker, keys, webhooks
+    "govflow.cli.migrate",     # migrate
 )
 
 

@@ -184,7 +184,7 @@ def _engine(args: argparse.Namespace, grid: Grid) -> Engine:
 
 
 def _actor(args: argparse.Namespace) -> Any:
-    from govflow.engine.records import Actor
+    from govflow.records import Actor
 
     return Actor.of(args.actor, "commander", "cadre")
 

@@ -116,6 +116,6 @@ def run_graph(args: argparse.Namespace) -> int:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    from govflow.workflows.simulate import run_script
+    from govflow.simulate import run_script
 
     return run_script(Path(args.script), workflows_file=args.file, out=sys.stdout)

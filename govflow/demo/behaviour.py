@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from govflow.demo.timeline import LOCAL
-from govflow.engine.records import Case
+from govflow.records import Case
 
 #: kinds of actor that keep office hours (08:30–18:00 local)
 OFFICE = frozenset({"handler", "checker", "inspector", "party_member"})

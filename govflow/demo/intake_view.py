@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from govflow.engine.records import Case
+from govflow.records import Case
 
 
 class _StoreView:

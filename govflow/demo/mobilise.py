@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 
 from govflow.demo.staff import Staff
-from govflow.engine.records import Actor, Case
 from govflow.engine.requests import FireRequest, OpenRequest
 from govflow.grid import Grid, Identity
 from govflow.grid.campaign import Campaign, campaign_status, start_campaign
 from govflow.grid.dispatch import RECRUITMENT
 from govflow.grid.people import SKILLS
+from govflow.records import Actor, Case
 
 CAMPAIGN_NAME = "防汛应急: 1 小时到岗"
 SKILL_SHIFT = 40  # skill tags sit above the identity bits in the matching bitmask

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from govflow.engine.records import Actor
 from govflow.grid.duty import actor_for
 from govflow.grid.model import Identity
 from govflow.grid.tree import Grid
+from govflow.records import Actor
 
 
 @dataclass

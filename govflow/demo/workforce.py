@@ -19,10 +19,10 @@ from typing import Any
 
 from govflow.demo.behaviour import EXTEND, Step, next_step, rebound
 from govflow.demo.staff import Staff
-from govflow.engine.records import Actor, Case, Event, Message
 from govflow.engine.requests import FireRequest
 from govflow.errors import GovflowError
 from govflow.plugins import hookimpl
+from govflow.records import Actor, Case, Event, Message
 
 #: requests per commit (small commits keep each transaction short)
 CHUNK = 200

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from govflow.engine.hierarchy import Hierarchy
-from govflow.engine.records import Actor, Case
+from govflow.records import Actor, Case
 
 
 @dataclass(slots=True)

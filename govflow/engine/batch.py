@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from govflow.engine.ids import new_id
-from govflow.engine.records import Actor, Case, Change, Event, Message, Timer
 from govflow.engine.reducer import apply_event
 from govflow.engine.runtime import Runtime
+from govflow.records import Actor, Case, Change, Event, Message, Timer
 from govflow.workflows.spec import WorkflowSpec
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from govflow.engine.ids import new_id
-from govflow.engine.records import Case, Timer
 from govflow.errors import WorkflowError
+from govflow.records import Case, Timer
 from govflow.workflows.spec import DeadlineSpec, WorkflowSpec
 from govflow.worktime import Duration, WorkCalendar, parse_duration
 

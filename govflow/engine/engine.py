@@ -19,12 +19,12 @@ from govflow.engine.actions import BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, Action
 from govflow.engine.batch import Batch
 from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
 from govflow.engine.hooks import EngineHooks, NoHooks
-from govflow.engine.records import Actor, Case, Change, DeadLetter, Event, Timer
 from govflow.engine.reducer import ENGINE_EVENTS
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
 from govflow.engine.runtime import Runtime
 from govflow.engine.timers import fire_timer, record_revisit
 from govflow.errors import ConflictError, ContentionError, GovflowError
+from govflow.records import Actor, Case, Change, DeadLetter, Event, Timer
 from govflow.store.base import Store
 from govflow.workflows.spec import WorkflowSet, WorkflowSpec
 from govflow.worktime import WorkCalendar

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from govflow.engine.records import Case, Event, Message
+from govflow.records import Case, Event, Message
 
 
 class EngineHooks(Protocol):

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, cast
 
 from transitions import EventData, Machine
 
-from govflow.engine.records import SYSTEM_ACTOR, Actor
+from govflow.records import SYSTEM_ACTOR, Actor
 from govflow.workflows.spec import ANY_ROLE, TransitionSpec, WorkflowSpec
 
 

@@ -13,7 +13,6 @@ from govflow.engine.actions import ActionContext
 from govflow.engine.batch import Batch, new_case_id
 from govflow.engine.deadlines import deadline_times, entry_timers
 from govflow.engine.machine import role_allows
-from govflow.engine.records import SYSTEM_ACTOR, Actor, Case, Event, check_data, copy_data
 from govflow.engine.reducer import ENGINE_EVENTS, LEVELS, new_case
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
 from govflow.errors import (
@@ -23,6 +22,7 @@ from govflow.errors import (
     TransitionNotAllowed,
     WorkflowError,
 )
+from govflow.records import SYSTEM_ACTOR, Actor, Case, Event, check_data, copy_data
 from govflow.workflows.spec import TransitionSpec, WorkflowSpec
 
 TIMER_KINDS = ("red", "revisit", "supervise", "yellow")

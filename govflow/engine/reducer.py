@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from govflow.engine.records import Case, Event, copy_data
+from govflow.records import Case, Event, copy_data
 from govflow.workflows.spec import WorkflowSpec
 
 #: events the engine writes itself; every other trigger is a workflow transition

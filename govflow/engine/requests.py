@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from govflow.engine.records import Actor
+from govflow.records import Actor
 
 
 @dataclass(slots=True)

@@ -12,10 +12,10 @@ import contextlib
 from govflow.engine.batch import Batch
 from govflow.engine.deadlines import revisit_timer
 from govflow.engine.operations import _on_duty, check_scope, fire
-from govflow.engine.records import SYSTEM_ACTOR, Actor, Case, Timer
 from govflow.engine.reducer import LEVELS
 from govflow.engine.requests import FireRequest
 from govflow.errors import CaseError, CaseNotFound, PermissionDenied, TransitionNotAllowed
+from govflow.records import SYSTEM_ACTOR, Actor, Case, Timer
 from govflow.workflows.spec import WorkflowSpec
 
 

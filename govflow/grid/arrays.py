@@ -15,17 +15,13 @@ Rolling a per-cell figure up the tiers is then one reverse pass over ``parent``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from govflow.grid.model import CELL_TIER
-
-if TYPE_CHECKING:
-    from govflow.grid.tree import Grid
+from govflow.grid.model import CELL_TIER, Node, Person
 
 
 @dataclass(frozen=True)
@@ -59,10 +55,9 @@ class PeopleArrays:
     identities: np.ndarray
 
 
-def grid_arrays(grid: Grid) -> GridArrays:
-    codes = grid.codes
+def grid_arrays(codes: tuple[str, ...], nodes: Sequence[Node]) -> GridArrays:
+    """The arrays of a tree's ``nodes``, listed in the order of their sorted ``codes``."""
     index = {code: i for i, code in enumerate(codes)}
-    nodes = grid.nodes()
     parent = np.fromiter((index[n.parent] if n.parent is not None else -1 for n in nodes),
                          dtype=np.int32, count=len(nodes))
     tier = np.fromiter((n.tier for n in nodes), dtype=np.int8, count=len(nodes))
@@ -80,9 +75,9 @@ def grid_arrays(grid: Grid) -> GridArrays:
                       cell_of_index)
 
 
-def people_arrays(grid: Grid) -> PeopleArrays:
-    index = {code: i for i, code in enumerate(grid.codes)}
-    people = grid.people()
+def people_arrays(codes: tuple[str, ...], people: Sequence[Person]) -> PeopleArrays:
+    """The arrays of ``people``, their homes indexed into the tree's sorted ``codes``."""
+    index = {code: i for i, code in enumerate(codes)}
     home = np.fromiter((index[p.home] for p in people), dtype=np.int32, count=len(people))
     identities = np.fromiter((int(p.identities) for p in people), dtype=np.int64,
                              count=len(people))

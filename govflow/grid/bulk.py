@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from govflow.engine.records import SYSTEM_ACTOR, Actor
 from govflow.engine.requests import FireRequest, OpenRequest
 from govflow.errors import GovflowError, PermissionDenied
 from govflow.grid.tree import Grid
+from govflow.records import SYSTEM_ACTOR, Actor
 
 log = logging.getLogger("govflow.grid")
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from govflow.engine.records import Actor, Case
 from govflow.engine.requests import FireRequest, OpenRequest
 from govflow.errors import GridError, Problem
 from govflow.grid.bulk import check_may_open, open_all
 from govflow.grid.notices import post
 from govflow.grid.tree import Grid
+from govflow.records import Actor, Case
 
 CATEGORY = "campaign"
 ON_POST = "on_post"

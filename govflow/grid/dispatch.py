@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from govflow.engine.records import Actor
 from govflow.engine.requests import OpenRequest
 from govflow.errors import GridError, Problem
 from govflow.grid.bulk import check_may_open, open_all
 from govflow.grid.model import CELL_TIER, Identity
 from govflow.grid.notices import post
 from govflow.grid.tree import Grid
+from govflow.records import Actor
 
 CATEGORY = "command_order"
 #: category of the recruitment orders sent to matched volunteers (社会动员精准化)

@@ -8,9 +8,9 @@ tier up and the engine tells that tier's person.
 
 from __future__ import annotations
 
-from govflow.engine.records import Actor
 from govflow.grid.model import Identity, Person
 from govflow.grid.tree import Grid
+from govflow.records import Actor
 
 #: roles (as the workflows file names them) that each identity brings
 IDENTITY_ROLES: dict[Identity, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from govflow.engine.engine import Engine
-from govflow.engine.records import Actor
+from govflow.records import Actor
 
 
 def post(engine: Engine, anchor: str, kind: str, notes: Sequence[tuple[str, dict[str, Any]]],

@@ -191,7 +191,7 @@ class Grid:
     def _arrays(self) -> GridArrays:
         from govflow.grid.arrays import grid_arrays
 
-        return grid_arrays(self)
+        return grid_arrays(self.codes, self.nodes())
 
     def to_arrays(self) -> GridArrays:
         """The tree as numpy arrays for the kernels (see :class:`GridArrays`); built once."""
@@ -200,7 +200,7 @@ class Grid:
     def people_arrays(self) -> PeopleArrays:
         from govflow.grid.arrays import people_arrays
 
-        return people_arrays(self)
+        return people_arrays(self.codes, self.people())
 
     def counts(self) -> dict[str, int]:
         """How many nodes per tier name, plus people and households."""

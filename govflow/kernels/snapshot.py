@@ -3,7 +3,7 @@
 Strings become small ints with lookup tables (sorted, so a snapshot is deterministic):
 categories, statuses (the case's state) and sources. Times become int64 epoch seconds, with
 :data:`~govflow.kernels.columns.NEVER` for "not closed" and "no deadline". The kernels never
-see a :class:`~govflow.engine.records.Case` object.
+see a :class:`~govflow.records.Case` object.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from govflow.engine.records import Case
 from govflow.errors import KernelInputError
 from govflow.kernels.columns import NEVER, CaseColumns
+from govflow.records import Case
 
 LIGHT_CODES = {"green": 0, "yellow": 1, "red": 2}
 

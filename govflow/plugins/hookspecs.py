@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 from govflow.plugins.markers import hookspec
 
 if TYPE_CHECKING:
-    from govflow.engine.records import Case, Event, Message
     from govflow.plugins.registry import Registry
+    from govflow.records import Case, Event, Message
 
 
 @hookspec

@@ -29,7 +29,6 @@ from typing import Any
 
 import pluggy
 
-from govflow.engine.records import Case, Event, Message
 from govflow.errors import PluginError
 from govflow.plugins import hookspecs
 from govflow.plugins.loading import folder_candidates, folder_module, iter_entry_points
@@ -37,6 +36,7 @@ from govflow.plugins.markers import PROJECT
 from govflow.plugins.registry import HOST, Action, Registry
 from govflow.plugins.rules import Rule
 from govflow.plugins.sources import Source
+from govflow.records import Case, Event, Message
 
 log = logging.getLogger("govflow.plugins")
 trace_log = logging.getLogger("govflow.plugins.trace")

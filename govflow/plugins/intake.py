@@ -20,13 +20,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from govflow.engine.records import Actor, Case, DeadLetter
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
 from govflow.errors import GovflowError, PluginError
 from govflow.plugins.host import PluginHost
 from govflow.plugins.intake_index import CaseIndex
 from govflow.plugins.rules import NoRuleMatched, Note, OpenCase, Skip, Trigger, apply_rules
 from govflow.plugins.sources import RawRecord, Source
+from govflow.records import Actor, Case, DeadLetter
 
 #: Longest string a record field may hold; longer ones are refused before validation.
 MAX_FIELD_CHARS = 65_536

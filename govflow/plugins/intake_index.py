@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from govflow.engine.records import Case
 from govflow.errors import CaseNotFound
+from govflow.records import Case
 
 
 class CaseIndex:

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govflow.engine.records import Actor
+from govflow.records import Actor
 
 
 @dataclass(frozen=True, slots=True)

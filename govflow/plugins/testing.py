@@ -20,10 +20,10 @@ from typing import Any
 
 from govflow.clock import SimClock
 from govflow.engine.hierarchy import Hierarchy
-from govflow.engine.records import Case, DeadLetter
 from govflow.plugins.host import PluginFailure, PluginHost
 from govflow.plugins.intake import Intake, IntakeReport
 from govflow.plugins.sources import RawRecord
+from govflow.records import Case, DeadLetter
 from govflow.workflows.spec import WorkflowSet
 
 #: The harness's default start: Tuesday 2026-09-29 09:00 in Shanghai.

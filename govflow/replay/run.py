@@ -20,9 +20,9 @@ from typing import Any
 
 from govflow.clock import SimClock
 from govflow.engine.engine import Engine
-from govflow.engine.records import Actor, Case, DeadLetter
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
 from govflow.errors import GovflowError
+from govflow.records import Actor, Case, DeadLetter
 from govflow.replay.errors import ReplayError
 from govflow.replay.hierarchy import ReplayHierarchy
 from govflow.replay.outcome import CaseOutcome, outcomes_of

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from govflow.engine.records import Case, Change, DeadLetter, Event, Message, Timer
+from govflow.records import Case, Change, DeadLetter, Event, Message, Timer
 
 
 @runtime_checkable

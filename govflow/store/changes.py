@@ -1,4 +1,4 @@
-"""Turn a list of :class:`~govflow.engine.records.Change` into row batches for one commit.
+"""Turn a list of :class:`~govflow.records.Change` into row batches for one commit.
 
 Pure Python, no SQL: it settles what the reference store does in memory (chains of changes to
 one case inside one commit, timers set and cancelled within the commit) so that the SQL store
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from govflow.engine.records import Case, Change, Event, Message, Timer
 from govflow.errors import ConflictError
+from govflow.records import Case, Change, Event, Message, Timer
 
 #: case columns in the field order of :class:`Case` (so ``Case(*row)`` rebuilds one)
 CASE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Case))

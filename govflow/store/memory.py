@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from govflow.engine.records import Case, Change, DeadLetter, Event, Message, Timer
 from govflow.errors import CaseNotFound, ConflictError
+from govflow.records import Case, Change, DeadLetter, Event, Message, Timer
 
 
 class MemoryStore:

@@ -5,7 +5,7 @@ SQLAlchemy ``Connection`` that read costs ~8x what the driver does (pool checkou
 context, result processing). Here the statement is still built by SQLAlchemy Core and compiled
 once for the dialect; it runs on a driver connection kept per thread in autocommit mode (no
 transaction left open, so nothing is pinned), and the row is converted to a
-:class:`~govflow.engine.records.Case` by hand, exactly as the column types would.
+:class:`~govflow.records.Case` by hand, exactly as the column types would.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from govflow.engine.records import Case
+from govflow.records import Case
 from govflow.store import statements as q
 from govflow.store.changes import CASE_FIELDS
 from govflow.store.tables import UTCDateTime, cases

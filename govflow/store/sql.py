@@ -26,8 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from govflow.engine.records import Case, Change, DeadLetter, Event, Message, Timer
 from govflow.errors import CaseNotFound, ConflictError, StoreError
+from govflow.records import Case, Change, DeadLetter, Event, Message, Timer
 from govflow.store import statements as q
 from govflow.store.changes import Plan, plan
 from govflow.store.connect import connect

@@ -1,6 +1,6 @@
 """The SQLAlchemy Core tables of the durable store (no ORM: the hot path is plain Core).
 
-Column names equal the field names of the records in :mod:`govflow.engine.records`, so a row
+Column names equal the field names of the records in :mod:`govflow.records`, so a row
 maps to a record by name. Times are aware UTC datetimes on both databases (:class:`UTCDateTime`).
 The schema itself is created and changed only by the Alembic migrations in
 ``govflow/store/migrations``; :data:`SCHEMA_REVISION` names the revision this code expects.

@@ -16,10 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from govflow.engine.records import Message
 from govflow.plugins import ListSource, OpenCase, Skip, hookimpl
 from govflow.plugins.registry import Registry
 from govflow.plugins.samples import district_cells
+from govflow.records import Message
 
 from . import sample
 from .models import Member, Visit

@@ -14,10 +14,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from govflow.engine.records import Actor, Case, Event
 from govflow.plugins import ListSource, OpenCase, Trigger, hookimpl
 from govflow.plugins.registry import Registry
 from govflow.plugins.samples import district_cells
+from govflow.records import Actor, Case, Event
 
 from . import sample
 from .models import Incident, PatrolEvent

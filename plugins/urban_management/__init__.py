@@ -21,10 +21,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from govflow.engine.records import Case, Event
 from govflow.plugins import ListSource, hookimpl
 from govflow.plugins.registry import Registry
 from govflow.plugins.samples import district
+from govflow.records import Case, Event
 
 from . import feeds, sample
 from .geo import CHICAGO_BOX, LOS_ANGELES_BOX, BoxMapper

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from govflow.engine.records import Actor
 from govflow.plugins.rules import Note, OpenCase, Skip, Trigger
+from govflow.records import Actor
 
 from .models import Detection, La311Request, Open311Note
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from govflow.engine.records import Case, Event
 from govflow.plugins import ListSource, hookimpl
 from govflow.plugins.registry import Registry
+from govflow.records import Case, Event
 
 HERE = Path(__file__).resolve().parent
 #: cases this plugin saw opened (per process; see make_plugin for per-engine state)

@@ -15,8 +15,8 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from govflow.engine.engine import Engine
-from govflow.engine.records import SYSTEM_ACTOR, Actor, Case, Event
 from govflow.errors import GovflowError, WorkflowLoadError
+from govflow.records import SYSTEM_ACTOR, Actor, Case, Event
 from govflow.workflows.load import load_workflows
 from govflow.workflows.yamlio import load_yaml
 from govflow.worktime.parse import parse_duration
