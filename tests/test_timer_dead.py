@@ -102,7 +102,8 @@ def test_a_timer_that_recovers_before_its_last_try_fires_once(store: Store) -> N
 
 def test_govflow_timers_dead_lists_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                         ) -> None:
-    """The command names the case, the kind and the reason; a clean store lists none."""
+    """The command names the case, the kind and the reason (a clean store lists none), and
+    the terminal cockpit counts them."""
     from govflow.store.sql import SqlStore
 
     url = f"sqlite:///{tmp_path / 'govflow.db'}"
@@ -112,8 +113,14 @@ def test_govflow_timers_dead_lists_them(tmp_path: Path, capsys: pytest.CaptureFi
     engine = make(store, Broken(), Watcher())
     case_id = engine.open_case("flow", cell=CELL, actor=WORKER).id
     engine.run_until(START + timedelta(hours=3))
+    from govflow.grid import generate_district
+    from govflow.grid.persist import save_to_store
+
+    save_to_store(store, generate_district(0, people="none"))
     store.close()
     assert main(["timers", "dead", "--store", url]) == 0
     out = capsys.readouterr().out
     assert f"case {case_id}" in out and "red due" in out and "GIS is down" in out
     assert out.strip().endswith("1 dead timer")
+    assert main(["cockpit", "--url", url]) == 0  # the cockpit shows the count beside its tables
+    assert "dead timers: 1 (timers whose firing kept failing" in capsys.readouterr().out
