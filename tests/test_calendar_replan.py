@@ -7,11 +7,15 @@ taken from chinese-calendar (the final 2020) or from the days the test declares 
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import chinese_calendar
+import pytest
 
 from govflow import Actor, Engine, SimClock
 from govflow.records import Timer
@@ -19,7 +23,7 @@ from govflow.store.base import Store
 from govflow.workflows import load_workflows
 from govflow.worktime import WorkCalendar
 from govflow.worktime.notice import merge, read_notice_file
-from tests.conftest import SHANGHAI
+from tests.conftest import SHANGHAI, postgres_url
 from tests.helpers import CELL, CodeGrid
 
 WORKER = Actor.of("w1", "worker", scope=CELL)
@@ -240,3 +244,52 @@ def test_a_provisional_year_made_official_moves_every_due_time(store: Store) -> 
         assert len(events) == (case_id in holding)
         assert all("provisional" not in e.data for e in events)
     assert any(m.new != m.old for m in moves)
+
+
+@pytest.mark.postgres
+def test_replan_while_a_worker_ticks_on_postgres() -> None:
+    """A worker fires the due warnings and supervision of 200 cases (old calendar) while
+    another engine re-plans them (official calendar), each on its own connection: no change
+    is lost or doubled, every case has one replan event, and a dry run afterwards finds
+    nothing left to move."""
+    from govflow.engine.requests import OpenRequest
+    from govflow.store.sql import SqlStore
+
+    schema = f"gf_test_{uuid.uuid4().hex[:12]}"
+    url = postgres_url()
+    planner_store = SqlStore(url, schema=schema, create=True)
+    worker_store = SqlStore(url, schema=schema, lease_seconds=1.0)
+    try:
+        opened = sh(2027, 2, 1)
+        planner = engine_on(planner_store, WorkCalendar.china(), opened)
+        ids = planner.open_cases((OpenRequest("flow", CELL) for _ in range(200)), actor=WORKER)
+        worker = engine_on(worker_store, WorkCalendar.china(), sh(2027, 2, 3, 10))
+        stop = threading.Event()
+        fired: list[int] = []
+
+        def tick() -> None:
+            while not stop.is_set():
+                fired.append(worker.tick(chunk=20))
+                time.sleep(0.001)
+
+        thread = threading.Thread(target=tick)
+        thread.start()
+        try:
+            moves = planner.replan(WorkCalendar(holidays=OFF_2027, workdays=WORK_2027))
+        finally:
+            stop.set()
+            thread.join(timeout=60)
+        worker.tick()
+        assert sum(fired) > 0
+        assert {m.case_id for m in moves} == set(ids)
+        assert planner.replan(dry_run=True) == []
+        for case_id in ids:
+            triggers = [e.trigger for e in planner.history(case_id)]
+            assert triggers.count("replan") == 1
+            assert triggers.count("warn") == 1 and triggers.count("supervise") == 1
+            red = [t for t in planner_store.pending_timers(case_id) if t.kind == "red"]
+            assert [t.due_at for t in red] == [sh(2027, 2, 12)]
+            assert planner.case(case_id).due_at == sh(2027, 2, 12)
+    finally:
+        worker_store.close()
+        planner_store.drop_schema()
