@@ -183,3 +183,23 @@ def test_provisional_warning_once_the_year_has_begun() -> None:
     """In a provisional year itself, the warning says so."""
     warning = provisional_warning(WorkCalendar.china(), date(2027, 3, 1))
     assert warning is not None and warning.startswith("2027 is provisional")
+
+
+def test_a_year_vouched_for_by_one_date_alone_is_warned_about(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One local rest day in 2027 makes 2027 official from the file: status says so and
+    warns that the statutory holidays no longer apply; a whole imported year is not warned."""
+    flows = tmp_path / "workflows.yaml"
+    flows.write_text(FLOWS.replace("holidays: []", "holidays: [2027-03-01]"), encoding="utf-8")
+    code, out, err = run(["calendar", "status", "--file", str(flows), "--today", "2026-06-01"],
+                         capsys)
+    assert code == 0 and "2027       official (file)" in out
+    assert "lists only 1 day(s) off in 2027" in err
+    full = "".join(f"    - 2027-{m:02d}-{d:02d}\n" for m, d in (
+        (1, 1), (2, 5), (2, 6), (2, 7), (2, 8), (2, 9), (2, 10), (2, 11), (4, 5), (5, 1),
+        (5, 3), (5, 4), (6, 9), (9, 15), (10, 1), (10, 4), (10, 5)))
+    flows.write_text(FLOWS.replace("holidays: []              # local days off",
+                                   "holidays:\n" + full), encoding="utf-8")
+    code, out, err = run(["calendar", "status", "--file", str(flows), "--today", "2026-06-01"],
+                         capsys)
+    assert code == 0 and "lists only" not in err

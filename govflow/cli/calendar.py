@@ -78,7 +78,7 @@ def today_in(zone: str) -> date:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from govflow.worktime.status import provisional_warning, year_statuses
+    from govflow.worktime.status import provisional_warning, thin_file_years, year_statuses
 
     cal = _calendar(args.file)
     today = args.today or today_in(cal.timezone)
@@ -97,9 +97,9 @@ def run_status(args: argparse.Namespace) -> int:
         print("horizon: none (calendar.official is false: Monday to Friday every year)")
     else:
         print(f"horizon: {horizon.isoformat()} (every later day is provisional)")
-    warning = provisional_warning(cal, today)
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in [provisional_warning(cal, today), *thin_file_years(cal)]:
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

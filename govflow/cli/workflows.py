@@ -103,13 +103,13 @@ def _calendar_warning(loaded: object) -> None:
     from govflow.cli.calendar import today_in
     from govflow.workflows import WorkflowSet
     from govflow.worktime import WorkCalendar
-    from govflow.worktime.status import provisional_warning
+    from govflow.worktime.status import provisional_warning, thin_file_years
 
     assert isinstance(loaded, WorkflowSet)
     cal = WorkCalendar.from_spec(loaded.calendar)
-    warning = provisional_warning(cal, today_in(cal.timezone))
-    if warning:
-        print(f"warning: calendar: {warning}", file=sys.stderr)
+    for warning in [provisional_warning(cal, today_in(cal.timezone)), *thin_file_years(cal)]:
+        if warning:
+            print(f"warning: calendar: {warning}", file=sys.stderr)
 
 
 def run_graph(args: argparse.Namespace) -> int:

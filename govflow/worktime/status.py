@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from govflow.worktime.calendar import PROVISIONAL, WorkCalendar, package_years
+from govflow.worktime.calendar import FILE, PROVISIONAL, WorkCalendar, package_years
 
 #: warn this many days before a provisional year begins
 WARN_DAYS = 60
@@ -43,3 +43,22 @@ def provisional_warning(cal: WorkCalendar, today: date, days: int = WARN_DAYS) -
                     "Council's notice is out, import it (`govflow calendar import NOTICE.txt "
                     "--into workflows.yaml`) and run `govflow calendar replan`")
     return None
+
+
+def thin_file_years(cal: WorkCalendar) -> list[str]:
+    """Warnings for years the file vouches for with fewer days off than the statutory ones:
+    such a year follows only the file's dates (Monday to Friday otherwise), so one local rest
+    day listed alone would drop the Spring Festival."""
+    from govflow.worktime.provisional import FIRST_YEAR, statutory_days
+
+    out = []
+    for year in sorted({d.year for d in cal.holidays | cal.workdays}):
+        if cal.year_status(year) != FILE:
+            continue
+        listed = sum(1 for d in cal.holidays if d.year == year)
+        least = len(statutory_days(year)) if year >= FIRST_YEAR else 11
+        if listed < least:
+            out.append(f"the file lists only {listed} day(s) off in {year}, which makes {year} "
+                       f"official from the file alone (its other days Monday to Friday, no "
+                       f"statutory holiday): list the whole year (`govflow calendar import`)")
+    return out
