@@ -293,3 +293,18 @@ def test_replan_while_a_worker_ticks_on_postgres() -> None:
     finally:
         worker_store.close()
         planner_store.drop_schema()
+
+
+def test_replan_refuses_cases_of_a_workflow_version_not_loaded(memory_store: Store) -> None:
+    """Before anything moves, replan names the workflow versions it cannot plan with."""
+    from govflow.errors import WorkflowError
+
+    engine = engine_on(memory_store, WorkCalendar.china(), sh(2026, 12, 28))
+    case_id = engine.open_case("flow", cell=CELL, actor=WORKER).id
+    other = Engine(load_workflows(FLOWS.replace("version: 1", "version: 2")),
+                   store=memory_store, clock=SimClock(sh(2026, 12, 28)), grid=CodeGrid())
+    other.open_case("flow", cell=CELL, actor=WORKER)
+    before = memory_store.pending_timers(case_id)
+    with pytest.raises(WorkflowError, match="flow v2"):
+        engine.replan(WorkCalendar(holidays=OFF_2027, workdays=WORK_2027))
+    assert memory_store.pending_timers(case_id) == before

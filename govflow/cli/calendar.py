@@ -56,6 +56,8 @@ def add_commands(subparsers: Any) -> None:
                         help=f"store URL (default: $GOVFLOW_STORE_URL or {DEFAULT_URL})")
     replan.add_argument("--workflows", default=DEFAULT_FILE,
                         help="the workflows file (%(default)s)")
+    replan.add_argument("--plugins-dir", default=None,
+                        help="a plugins folder whose actions the workflows name")
     replan.add_argument("--dry-run", action="store_true", help="list the moves, change nothing")
     replan.set_defaults(func=run_replan)
 
@@ -142,7 +144,7 @@ def run_replan(args: argparse.Namespace) -> int:
     from govflow import Engine
 
     url = str(args.store or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL)
-    engine = Engine(Path(args.workflows), store=url)
+    engine = Engine(Path(args.workflows), store=url, plugins_dir=args.plugins_dir)
     try:
         moves = engine.replan(dry_run=args.dry_run)
     finally:

@@ -22,6 +22,7 @@ from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
 from govflow.engine.hooks import EngineHooks, NoHooks
 from govflow.engine.reducer import ENGINE_EVENTS
 from govflow.engine.replan import Move
+from govflow.engine.replan import replan as replan_cases
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
 from govflow.engine.runtime import Runtime
 from govflow.engine.timers import fire_timer, record_revisit
@@ -358,12 +359,10 @@ class Engine:
         its data) in a commit of its own, checked against the case's ``rev`` like any other
         change, so it is safe while other workers tick. Returns every move; ``dry_run``
         returns them without writing."""
-        from govflow.engine.replan import replan
-
         if calendar is not None:
             self._rt.calendar = calendar
-        return replan(self._rt, self.clock.now, self._commit, dry_run=dry_run,
-                      case_ids=case_ids)
+        return replan_cases(self._rt, self.clock.now, self._commit, dry_run=dry_run,
+                            case_ids=case_ids)
 
     def deliver_outbox(self, limit: int = 1000) -> int:
         """Hand pending outbox messages to the hooks; those delivered are marked so."""

@@ -22,7 +22,7 @@ from typing import Any
 from govflow.engine.batch import Batch
 from govflow.engine.deadlines import deadline_times, entry_timers, revisit_timer
 from govflow.engine.runtime import Runtime
-from govflow.errors import CaseNotFound, ConflictError, ContentionError
+from govflow.errors import CaseNotFound, ConflictError, ContentionError, WorkflowError
 from govflow.records import SYSTEM_ACTOR, Case, Timer
 from govflow.workflows.spec import WorkflowSpec
 from govflow.worktime import WorkCalendar
@@ -150,7 +150,15 @@ def replan(
     changed meanwhile is read again and planned again. With ``dry_run`` nothing is written.
     """
     store = rt.store
-    ids = list(case_ids) if case_ids is not None else [c.id for c in store.find_open_cases()]
+    cases = (store.find_open_cases() if case_ids is None
+             else [store.get_case(case_id) for case_id in case_ids])
+    missing = sorted({f"{c.workflow} v{c.version}" for c in cases
+                      if (c.workflow, c.version) not in rt.specs})
+    if missing:  # refuse before moving anything, rather than stop half-way
+        raise WorkflowError(
+            f"cannot re-plan: open cases run workflow versions not loaded: {', '.join(missing)}"
+            "; load the workflows file (or files) that define them")
+    ids = [c.id for c in cases]
     moves: list[Move] = []
     for case_id in ids:
         for attempt in range(_ATTEMPTS):
