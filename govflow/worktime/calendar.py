@@ -42,6 +42,8 @@ _MAX_AMOUNT = 1e6
 PACKAGE, FILE, PROVISIONAL, WEEKDAYS, UNCOVERED = (
     "official (package)", "official (file)", "provisional", "weekdays", "not covered")
 
+_UNSET = object()
+
 Period = tuple[int, int]
 """A work period as (start, end) in microseconds since local midnight."""
 
@@ -83,6 +85,7 @@ class WorkCalendar:
         self._file_years = frozenset(d.year for d in self.holidays | self.workdays)
         self._by_ordinal: Callable[[int], bool] = lru_cache(maxsize=1 << 16)(self._lookup)
         self._status: dict[int, str] = {}
+        self._begins: datetime | None | object = _UNSET
 
     @classmethod
     def from_spec(cls, spec: CalendarSpec) -> WorkCalendar:
@@ -170,11 +173,29 @@ class WorkCalendar:
         """Whether a local day from ``a`` to ``b`` (either order) lies in a provisional year:
         a work-time span between them may then move when the year's notice is imported.
         Costs two zone conversions; not on the hot path of :meth:`add`."""
+        hi = as_utc(a if a > b else b)
+        begins = self._provisional_begins()
+        if begins is None or hi < begins:
+            return False  # the common case: both before the first provisional year
         first = as_utc(a).astimezone(self.tz).year
         last = as_utc(b).astimezone(self.tz).year
         if first > last:
             first, last = last, first
         return any(self.is_provisional(year) for year in range(first, last + 1))
+
+    def _provisional_begins(self) -> datetime | None:
+        """The first moment of the first provisional year (local midnight), or None."""
+        if self._begins is _UNSET:
+            found: datetime | None = None
+            if self.official:
+                from govflow.worktime.provisional import FIRST_YEAR
+
+                year = FIRST_YEAR
+                while not self.is_provisional(year):
+                    year += 1
+                found = self._moment(date(year, 1, 1).toordinal(), 0)
+            self._begins = found
+        return self._begins if isinstance(self._begins, datetime) else None
 
     def horizon(self) -> date | None:
         """The last day of the last year vouched for (package or file), or None for a calendar
