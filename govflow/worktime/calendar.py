@@ -85,7 +85,7 @@ class WorkCalendar:
         self._file_years = frozenset(d.year for d in self.holidays | self.workdays)
         self._by_ordinal: Callable[[int], bool] = lru_cache(maxsize=1 << 16)(self._lookup)
         self._status: dict[int, str] = {}
-        self._begins: datetime | None | object = _UNSET
+        self._begins: datetime | object | None = _UNSET
 
     @classmethod
     def from_spec(cls, spec: CalendarSpec) -> WorkCalendar:
