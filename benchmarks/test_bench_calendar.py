@@ -3,9 +3,8 @@
 Both run over the same starts (evenly spread over 2026 Mar–Aug, in and out of work time) in
 the same run; a third runs ``add_checked`` (the due time and whether it crossed a provisional
 day) over the same starts a year later, in provisional 2027. No floor: the engine calls
-``add`` once per state entry with a deadline, so the
-figure to watch is the per-call time (aim: under 20 µs, in ``extra_info.us_per_call``),
-reported beside its peer.
+``add`` once per state entry with a deadline, so the figure to watch is the per-call time
+(aim: under 20 µs, in ``extra_info.us_per_call``), reported beside its peer.
 """
 
 from __future__ import annotations
