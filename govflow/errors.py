@@ -7,6 +7,7 @@
     │   ├── WorkflowLoadError         a file failed to load: .problems lists every one
     │   └── GuardError                a guard expression failed at run time (names the guard)
     ├── CalendarError                 a date the work calendar does not cover
+    │   └── NoticeError               a holiday notice it cannot read fully (.source, .item)
     ├── DataError                     case data that is not JSON (a set, a datetime, NaN …)
     ├── CaseError                     something about one case (.case_id)
     │   ├── CaseNotFound
@@ -78,6 +79,18 @@ class GuardError(WorkflowError):
 
 class CalendarError(GovflowError):
     """The work calendar cannot answer for a date (not covered, or badly configured)."""
+
+
+class NoticeError(CalendarError):
+    """A State Council holiday notice that cannot be read fully: nothing of it is taken."""
+
+    def __init__(self, source: str, item: str, reason: str) -> None:
+        self.source = source
+        self.item = item
+        self.reason = reason
+        where = f" in item {item!r}" if item else ""
+        super().__init__(f"{source}: cannot import the notice{where}: {reason}; nothing was "
+                         "imported (fix the text or leave the notice out)")
 
 
 class DataError(GovflowError):

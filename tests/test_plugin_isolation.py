@@ -21,7 +21,7 @@ from govflow.plugins.hookspecs import HOOK_NAMES
 from govflow.plugins.registry import Registry
 from govflow.plugins.samples import district
 from govflow.plugins.testing import PluginHarness
-from govflow.records import Actor, Case, Event, Message
+from govflow.records import Actor, Case, Event, Message, Timer
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = Actor.of("li", "grid_worker", "inspector")
@@ -77,6 +77,10 @@ class Raiser:
     def govflow_revisit_outcome(self, case: Case) -> bool | None:
         raise RuntimeError("revisit")
 
+    @hookimpl
+    def govflow_timer_dead(self, timer: Timer, reason: str, attempts: int) -> None:
+        raise RuntimeError("timer dead")
+
 
 class Garbage:
     """Returns what no hook allows, from every hook."""
@@ -94,6 +98,7 @@ class Garbage:
     govflow_case_closed = hookimpl(lambda self, case, event: "x")
     govflow_deliver = hookimpl(lambda self, messages: "all of them")
     govflow_revisit_outcome = hookimpl(lambda self, case: "maybe")
+    govflow_timer_dead = hookimpl(lambda self, timer, reason, attempts: "x")
 
 
 class Taker:
@@ -145,6 +150,10 @@ class Good:
         self.seen.append(("revisit", case.id))
         return False
 
+    @hookimpl
+    def govflow_timer_dead(self, timer: Timer, reason: str, attempts: int) -> None:
+        self.seen.append(("dead", timer.id))
+
 
 @pytest.fixture
 def run() -> tuple[PluginHarness, Good]:
@@ -165,6 +174,8 @@ def run() -> tuple[PluginHarness, Good]:
     engine.tick()
     engine.deliver_outbox()
     assert engine.case(late.id).escalation >= 1
+    # a timer given up on (the engine's own path is tested in tests/test_timer_dead.py)
+    harness.host.timer_dead(Timer("t1", late.id, "red", clock.now(), 1), "boom", 5)
     return harness, good
 
 
@@ -173,7 +184,7 @@ def test_the_engine_keeps_running_and_the_good_plugin_sees_every_call(
     """Opened, transitioned, escalated, closed, revisit and deliver all reached the good one."""
     harness, good = run
     kinds = {kind for kind, _ in good.seen}
-    assert kinds == {"opened", "transitioned", "escalated", "closed", "revisit"}
+    assert kinds == {"opened", "transitioned", "escalated", "closed", "revisit", "dead"}
     assert good.delivered
     assert len(harness.cases()) == 3
 

@@ -19,6 +19,7 @@ GROUPS = (
     "govflow.cli.demo",        # demo, replay
     "govflow.plugins.cli",     # plugins, intake
     "govflow.cli.calendar",    # calendar status / import / replan
+    "govflow.cli.timers",      # timers dead
     "govflow.cli.serve",       # serve, worker, keys, webhooks
     "govflow.cli.migrate",     # migrate
 )

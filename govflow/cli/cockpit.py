@@ -76,6 +76,18 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
         store.close()
 
 
+def _dead_timers(args: argparse.Namespace) -> int:
+    """How many timers the store gave up on (the figure beside the cockpit)."""
+    from govflow.engine.engine import DEAD_TIMER_SOURCE
+    from govflow.store import open_store
+
+    store = open_store(str(args.url or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL))
+    try:
+        return store.count_dead_letters(DEAD_TIMER_SOURCE)
+    finally:
+        store.close()
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the cockpit and print it (and write the page with ``--html``)."""
     import sys
@@ -98,6 +110,12 @@ def run(args: argparse.Namespace) -> int:
               f"out", file=sys.stderr)
     console = Console() if sys.stdout.isatty() else Console(width=170)
     render(cockpit, console, args.node)
+    if args.sample is None:
+        dead = _dead_timers(args)
+        style = "bold red" if dead else "bold"
+        console.print(f"[{style}]dead timers: {dead}[/]" + (
+            " (timers whose firing kept failing: `govflow timers dead` lists them)"
+            if dead else ""))
     if args.html:
         from govflow.cockpit.html import write_html
 

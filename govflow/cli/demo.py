@@ -32,6 +32,9 @@ def add_demo(subparsers: Any) -> None:
     p.add_argument("--plugins-dir", help="plugins folder (default: ./plugins if there, else "
                    "the project's own plugins/ beside the installed package)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--start", type=_day, default=None, metavar="YYYY-MM-DD",
+                   help="the first simulated day (default 2026-10-12), e.g. 2026-12-15 for a run "
+                   "across New Year into a provisional calendar year")
     p.set_defaults(func=_run_demo)
 
 
@@ -67,3 +70,13 @@ def _run_replay(args: argparse.Namespace) -> int:
     from govflow.replay.command import run
 
     return run(args)
+
+
+def _day(text: str) -> str:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+    return text

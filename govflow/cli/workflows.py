@@ -94,7 +94,22 @@ def run_validate(args: argparse.Namespace) -> int:
     for spec in specs:
         print(f"  {spec.name} v{spec.version}: {len(spec.states)} states, "
               f"{len(spec.transitions)} transitions{f'  ({spec.title})' if spec.title else ''}")
+    _calendar_warning(loaded)
     return 0
+
+
+def _calendar_warning(loaded: object) -> None:
+    """Warn (stderr, exit status unchanged) when a provisional calendar year is near."""
+    from govflow.cli.calendar import today_in
+    from govflow.workflows import WorkflowSet
+    from govflow.worktime import WorkCalendar
+    from govflow.worktime.status import provisional_warning, thin_file_years
+
+    assert isinstance(loaded, WorkflowSet)
+    cal = WorkCalendar.from_spec(loaded.calendar)
+    for warning in [provisional_warning(cal, today_in(cal.timezone)), *thin_file_years(cal)]:
+        if warning:
+            print(f"warning: calendar: {warning}", file=sys.stderr)
 
 
 def run_graph(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govflow.demo.timeline import at_hour, day_start
+from govflow.demo.timeline import START, at_hour, day_start
 from govflow.plugins.loading import import_plugin
 from govflow.plugins.sources import RawRecord
 
@@ -91,43 +91,48 @@ class Generators:
                    party, list(cells), party.members(list(cells), seed=0))
 
 
-def _time(rng: random.Random, day: int, lo: float, hi: float) -> datetime:
-    return at_hour(day, rng.uniform(lo, hi))
+def _time(rng: random.Random, day: int, lo: float, hi: float, start: datetime) -> datetime:
+    return at_hour(day, rng.uniform(lo, hi), start)
 
 
-def _evening(rng: random.Random, day: int) -> datetime:
+def _evening(rng: random.Random, day: int, start: datetime) -> datetime:
     """Round the clock with an evening peak (police incidents)."""
     hour = rng.choice((rng.uniform(0, 24), rng.uniform(17, 24), rng.uniform(8, 20)))
-    return at_hour(day, hour)
+    return at_hour(day, hour, start)
 
 
 def _tag(day: int, value: str) -> str:
     return f"d{day:02d}-{value}"
 
 
-def urban(gen: Generators, seed: int, day: int, n: int, rng: random.Random) -> Records:
+def urban(gen: Generators, seed: int, day: int, n: int, rng: random.Random,
+        start: datetime = START) -> Records:
     found = gen.urban.patrol_findings(gen.cells, n, seed=seed * 1000 + day,
-                                      start=day_start(day))
+                                      start=day_start(day, start))
     for rec in found:
         night = rec["kind"] == "street_vending"
-        rec["found_at"] = (_time(rng, day, 18.0, 23.5) if night
-                           else _time(rng, day, 8.5, 17.5)).isoformat()
+        rec["found_at"] = (_time(rng, day, 18.0, 23.5, start) if night
+                           else _time(rng, day, 8.5, 17.5, start)).isoformat()
         rec["id"] = _tag(day, rec["id"])
     return sorted(found, key=lambda r: (r["found_at"], r["id"]))
 
 
-def vision(gen: Generators, seed: int, day: int, n: int, rng: random.Random) -> Records:
-    found = gen.urban.detections(gen.cells, n, seed=seed * 1000 + day, start=day_start(day))
+def vision(gen: Generators, seed: int, day: int, n: int, rng: random.Random,
+        start: datetime = START) -> Records:
+    found = gen.urban.detections(gen.cells, n, seed=seed * 1000 + day,
+        start=day_start(day, start))
     for rec in found:
         night = rec["kind"] == "street_vending"
-        rec["detected_at"] = (_time(rng, day, 18.0, 23.8) if night
-                              else _time(rng, day, 6.0, 22.0)).isoformat()
+        rec["detected_at"] = (_time(rng, day, 18.0, 23.8, start) if night
+                              else _time(rng, day, 6.0, 22.0, start)).isoformat()
         rec["id"] = _tag(day, rec["id"])
     return sorted(found, key=lambda r: (r["detected_at"], r["id"]))
 
 
-def incidents(gen: Generators, seed: int, day: int, n: int, rng: random.Random) -> Records:
-    found = gen.police.incidents(gen.cells, n, seed=seed * 1000 + day, start=day_start(day))
+def incidents(gen: Generators, seed: int, day: int, n: int, rng: random.Random,
+        start: datetime = START) -> Records:
+    found = gen.police.incidents(gen.cells, n, seed=seed * 1000 + day,
+        start=day_start(day, start))
     last: dict[str, Any] | None = None
     for rec in found:
         repeat = last is not None and (rec["cell"], rec["kind"]) == (last["cell"], last["kind"])
@@ -135,44 +140,49 @@ def incidents(gen: Generators, seed: int, day: int, n: int, rng: random.Random) 
             at = datetime.fromisoformat(last["reported_at"]) + timedelta(
                 minutes=rng.uniform(2, 25))
         else:
-            at = _evening(rng, day)
+            at = _evening(rng, day, start)
         rec["reported_at"] = at.isoformat()
         rec["id"] = _tag(day, rec["id"])
         last = rec
     return sorted(found, key=lambda r: (r["reported_at"], r["id"]))
 
 
-def patrols(gen: Generators, seed: int, day: int, n: int, rng: random.Random) -> Records:
-    steps = gen.police.patrols(gen.cells, n, seed=seed * 1000 + day, start=day_start(day))
+def patrols(gen: Generators, seed: int, day: int, n: int, rng: random.Random,
+        start: datetime = START) -> Records:
+    steps = gen.police.patrols(gen.cells, n, seed=seed * 1000 + day,
+        start=day_start(day, start))
     base: dict[str, datetime] = {}
     for rec in sorted(steps, key=lambda r: (r["patrol_id"], r["at"])):
         pid = rec["patrol_id"]
         if pid not in base:
-            base[pid] = _time(rng, day, 8.0, 20.0)
+            base[pid] = _time(rng, day, 8.0, 20.0, start)
         k = ("scheduled", "inspected", "concluded").index(rec["step"])
         rec["at"] = (base[pid] + timedelta(minutes=45 * k)).isoformat()
         rec["patrol_id"] = _tag(day, pid)
     return sorted(steps, key=lambda r: (r["at"], r["patrol_id"], r["step"]))
 
 
-def hotline(gen: Generators, seed: int, day: int, n: int, rng: random.Random) -> Records:
+def hotline(gen: Generators, seed: int, day: int, n: int, rng: random.Random,
+        start: datetime = START) -> Records:
     found = gen.opinion.hotline_messages(gen.cells, n, seed=seed * 1000 + day,
-                                         start=day_start(day))
+                                         start=day_start(day, start))
     for rec in found:
-        rec["received_at"] = _time(rng, day, 7.0, 22.0).isoformat()
+        rec["received_at"] = _time(rng, day, 7.0, 22.0, start).isoformat()
         rec["id"] = _tag(day, rec["id"])
     return sorted(found, key=lambda r: (r["received_at"], r["id"]))
 
 
-def visits(gen: Generators, seed: int, day: int, n: int, rng: random.Random) -> Records:
-    found = gen.party.visits(gen.roster, n, seed=seed * 1000 + day, start=day_start(day))
+def visits(gen: Generators, seed: int, day: int, n: int, rng: random.Random,
+        start: datetime = START) -> Records:
+    found = gen.party.visits(gen.roster, n, seed=seed * 1000 + day,
+        start=day_start(day, start))
     for rec in found:
-        rec["visited_at"] = _time(rng, day, 9.0, 18.0).isoformat()
+        rec["visited_at"] = _time(rng, day, 9.0, 18.0, start).isoformat()
         rec["id"] = _tag(day, rec["id"])
     return sorted(found, key=lambda r: (r["visited_at"], r["id"]))
 
 
-Maker = Callable[[Generators, int, int, int, random.Random], Records]
+Maker = Callable[[Generators, int, int, int, random.Random, datetime], Records]
 #: source → (maker, id field, time field)
 MAKERS: Mapping[str, tuple[Maker, str | None, str]] = {
     "urban_patrol": (urban, "id", "found_at"), "ai_vision": (vision, "id", "detected_at"),
@@ -181,9 +191,11 @@ MAKERS: Mapping[str, tuple[Maker, str | None, str]] = {
 }
 
 
-def day_records(gen: Generators, name: str, seed: int, day: int) -> list[dict[str, Any]]:
-    """Source ``name``'s records of simulated day ``day``, in time order."""
+def day_records(gen: Generators, name: str, seed: int, day: int,
+                start: datetime = START, scale: float = 1.0) -> list[dict[str, Any]]:
+    """Source ``name``'s records of simulated day ``day`` of a run from ``start``, in order;
+    ``scale`` shrinks (or grows) the district's usual count."""
     make = MAKERS[name][0]
     rng = random.Random(f"{seed}|{name}|{day}")
-    count = max(0, round(DAILY[name] * rng.uniform(0.85, 1.15)))
-    return make(gen, seed, day, count, rng) if count else []
+    count = max(0, round(DAILY[name] * scale * rng.uniform(0.85, 1.15)))
+    return make(gen, seed, day, count, rng, start) if count else []

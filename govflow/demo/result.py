@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,10 @@ class Options:
     quiet: bool = False
     #: load the kernels in a second process meanwhile (see :mod:`govflow.demo.warmup`)
     warmup: bool = True
+    #: the first simulated day's 00:00 (UTC); None: :data:`govflow.demo.timeline.START`
+    start: datetime | None = None
+    #: records per day as a share of a district's usual day (a smaller run for tests)
+    scale: float = 1.0
 
 
 @dataclass

@@ -21,7 +21,14 @@ from govflow.demo.intake_view import EngineView
 from govflow.demo.progress import Progress
 from govflow.demo.records import MAKERS, ORDER, DayFeed, Generators, day_records
 from govflow.demo.result import DemoResult, Options
-from govflow.demo.timeline import CAMPAIGN_DAY, CAMPAIGN_HOUR, at_hour, steps_of
+from govflow.demo.timeline import (
+    CAMPAIGN_DAY,
+    CAMPAIGN_HOUR,
+    START,
+    at_hour,
+    first_moment,
+    steps_of,
+)
 from govflow.demo.workforce import Workforce
 from govflow.demo.world import World, build_world, repo_file, store_url
 from govflow.errors import GovflowError
@@ -54,11 +61,12 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     clock = time.perf_counter
     out = Path(opts.out)
     url = store_url(opts.url, out)
+    origin = opts.start or START
     workforce = Workforce(opts.seed)
     plugins_dir = opts.plugins_dir or repo_file("plugins", "--plugins-dir")
     world = build_world(url, workflows=opts.workflows or repo_file("workflows.yaml",
                                                                    "--workflows"),
-                        plugins_dir=plugins_dir, observers=[workforce])
+                        plugins_dir=plugins_dir, observers=[workforce], start=origin)
     workforce.staff = world.staff
     workforce.engine = world.engine
     engine, grid = world.engine, world.grid
@@ -72,17 +80,18 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     intakes = {name: Intake(EngineView(engine, partial(workforce.open_of, name)), host)
                for name in ORDER}
     campaign_day = min(CAMPAIGN_DAY, opts.days)  # a short run still shows the campaign
-    campaign_at = at_hour(campaign_day, CAMPAIGN_HOUR)
-    rematch_at = at_hour(campaign_day, CAMPAIGN_HOUR + REMATCH_AFTER_HOURS)
-    over_at = at_hour(campaign_day, CAMPAIGN_HOUR + 2 * REMATCH_AFTER_HOURS)
+    campaign_at = at_hour(campaign_day, CAMPAIGN_HOUR, origin)
+    rematch_at = at_hour(campaign_day, CAMPAIGN_HOUR + REMATCH_AFTER_HOURS, origin)
+    over_at = at_hour(campaign_day, CAMPAIGN_HOUR + 2 * REMATCH_AFTER_HOURS, origin)
     mob: mobilise.Mobilisation | None = None
     sim_start = clock()
     with Progress(opts.days, quiet=opts.quiet) as bar:
         bar.started = sim_start
         for day in range(1, opts.days + 1):
             for name in ORDER:
-                feeds[name].extend(day_records(gen, name, opts.seed, day))
-            steps = steps_of(day)
+                feeds[name].extend(day_records(gen, name, opts.seed, day, origin,
+                                                     opts.scale))
+            steps = steps_of(day, origin)
             for k, moment in enumerate(steps):
                 result.timers += engine.run_until(moment)
                 if k % INTAKE_EVERY == INTAKE_EVERY - 1:
@@ -170,6 +179,7 @@ def options(args: argparse.Namespace) -> Options:
         workflows=Path(args.workflows) if args.workflows else None,
         plugins_dir=Path(args.plugins_dir) if args.plugins_dir else None,
         quiet=bool(args.quiet),
+        start=first_moment(args.start) if args.start else None,
     )
 
 

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from govflow.demo.result import DemoResult, Options
-from govflow.demo.timeline import day_start
+from govflow.demo.timeline import START, day_start
 from govflow.demo.world import World
 from govflow.store.url import redact
 
@@ -43,7 +43,8 @@ def _cockpit(console: Any, result: DemoResult, world: World, opts: Options, page
 
     grid = world.grid
     snap = from_store(world.engine.store, grid.to_arrays().index)
-    t0, t1 = day_start(1), day_start(opts.days + 1)
+    origin = opts.start or START
+    t0, t1 = day_start(1, origin), day_start(opts.days + 1, origin)
     cockpit = from_grid(snap, grid, t0=int(t0.timestamp()), t1=int(t1.timestamp()))
     render(cockpit, console)
     streets = grid.children(grid.root)

@@ -1,7 +1,9 @@
 """Simulated time: the demo's first day, its days and its steps (all aware datetimes).
 
 The run starts on Monday 2026-10-12 00:00 in the district (Asia/Shanghai), after the National
-Day holiday, and moves in steps of :data:`STEP`; timers fire at their own times in between.
+Day holiday, unless the demo is given another first day (``--start``), and moves in steps of
+:data:`STEP`; timers fire at their own times in between. Each function takes the run's
+``start`` (default :data:`START`).
 """
 
 from __future__ import annotations
@@ -18,14 +20,20 @@ CAMPAIGN_DAY = 10
 CAMPAIGN_HOUR = 9.5
 
 
-def day_start(day: int) -> datetime:
+def first_moment(day: str) -> datetime:
+    """00:00 local time of the ISO date ``day`` (the ``--start`` of a run), in UTC."""
+    return datetime.combine(datetime.fromisoformat(day).date(), datetime.min.time(),
+                            tzinfo=LOCAL).astimezone(UTC)
+
+
+def day_start(day: int, start: datetime = START) -> datetime:
     """00:00 local time of simulated day ``day`` (1-based), in UTC."""
-    return START + (day - 1) * DAY
+    return start + (day - 1) * DAY
 
 
-def at_hour(day: int, hour: float) -> datetime:
+def at_hour(day: int, hour: float, start: datetime = START) -> datetime:
     """Day ``day`` at ``hour`` (local, fractional hours), in UTC."""
-    return day_start(day) + timedelta(hours=hour)
+    return day_start(day, start) + timedelta(hours=hour)
 
 
 def local_hour(moment: datetime) -> float:
@@ -34,9 +42,9 @@ def local_hour(moment: datetime) -> float:
     return loc.hour + loc.minute / 60 + loc.second / 3600
 
 
-def steps_of(day: int) -> list[datetime]:
+def steps_of(day: int, start: datetime = START) -> list[datetime]:
     """The step boundaries inside day ``day``: the first step ends at 00:10 local."""
-    first = day_start(day)
+    first = day_start(day, start)
     return [first + STEP * (k + 1) for k in range(int(DAY / STEP))]
 
 

@@ -9,6 +9,7 @@ dropped and made again, so a second run starts from nothing too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +84,12 @@ def fresh_store(url: str) -> Any:
 
 
 def build_world(url: str, *, workflows: Path, plugins_dir: Path,
-                observers: list[object]) -> World:
+                observers: list[object], start: datetime = START) -> World:
     """Generate the district, keep it in a fresh store, and start the engine on it."""
     grid = generate_district(LAYOUT_SEED)
     store = fresh_store(url)
     save_to_store(store, grid)
-    clock = SimClock(START)
+    clock = SimClock(start)
     engine = Engine(workflows, store=store, clock=clock, grid=grid,
                     actions=grid_actions(grid, MATRIX), plugins=observers,
                     plugins_dir=plugins_dir)

@@ -6,10 +6,11 @@ hooks. The engine holds no case in memory between calls.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from govflow.engine.batch import Batch
 from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
 from govflow.engine.hooks import EngineHooks, NoHooks
 from govflow.engine.reducer import ENGINE_EVENTS
+from govflow.engine.replan import Move
+from govflow.engine.replan import replan as replan_cases
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
 from govflow.engine.runtime import Runtime
 from govflow.engine.timers import fire_timer, record_revisit
@@ -55,11 +58,19 @@ class Engine:
         plugins_dir: str | Path | None = None,
         entry_points: bool = False,
         rules_files: Sequence[str | Path] = (),
+        timer_attempts: int = 5,
+        timer_backoff: timedelta = timedelta(minutes=1),
     ) -> None:
         """``plugins``, ``plugins_dir``, ``entry_points`` and ``rules_files`` give the engine its
         own plugin host (pluggy), whose actions, guard functions, workflow files and hooks it
         uses;
-        ``actions``/``functions`` given here win over the plugins'."""
+        ``actions``/``functions`` given here win over the plugins'.
+        A timer whose firing raises is tried again after ``timer_backoff``, doubling each time
+        (at most an hour apart); after ``timer_attempts`` failed tries it is moved to the dead
+        letters with the reason (see :meth:`dead_timers`) and the ``govflow_timer_dead`` hook
+        is told."""
+        if timer_attempts < 1:
+            raise ValueError("timer_attempts must be at least 1")
         host = _plugin_host(plugins, plugins_dir, entry_points, rules_files)
         #: the engine's plugin host, or None when it runs without plugins
         self.plugins: PluginHost | None = host
@@ -86,7 +97,10 @@ class Engine:
         #: timer firings that raised (logged, left unfired, retried by a later tick)
         self.failures: list[tuple[str, BaseException]] = []
         self._retry: dict[str, Timer] = {}
-        self._retry_after: datetime | None = None
+        #: timer id -> (failed tries so far, when to try again)
+        self._backoff: dict[str, tuple[int, datetime]] = {}
+        self._attempts = timer_attempts
+        self._backoff_base = timer_backoff
 
     # -- parts -----------------------------------------------------------------------------
     @property
@@ -230,20 +244,33 @@ class Engine:
         """Fire every timer due now (up to ``limit``). Returns how many timers were handled.
 
         A timer whose firing raised (a plugin's action, say) is rolled back whole, logged in
-        :attr:`failures` and tried again by the first tick after the clock has moved."""
+        :attr:`failures` and tried again with backoff; after the last try it goes to the dead
+        letters (:meth:`dead_timers`)."""
         now = self.clock.now()
         handled = 0
-        if self._retry and self._retry_after is not None and now > self._retry_after:
-            again = list(self._retry.values())
-            self._retry.clear()
+        again = [timer for timer_id, timer in self._retry.items()
+                 if self._backoff[timer_id][1] <= now]
+        if again:
+            for timer in again:
+                del self._retry[timer.id]
             handled += self._fire(again, now)
         while limit is None or handled < limit:
             size = chunk if limit is None else min(chunk, limit - handled)
             timers = self._rt.store.claim_due_timers(now, size)
             if not timers:
                 break
-            handled += self._fire(timers, now)
+            # a timer waiting out its backoff is claimed again when its lease ends: not yet
+            fresh = [t for t in timers if t.id not in self._retry]
+            handled += self._fire(fresh, now) + len(timers) - len(fresh)
         return handled
+
+    def next_retry(self) -> datetime | None:
+        """When the next failed timer is tried again, or None."""
+        return min((self._backoff[t][1] for t in self._retry), default=None)
+
+    def dead_timers(self) -> list[DeadLetter]:
+        """Timers given up on after their last try, with the reason (source ``timer``)."""
+        return self._rt.store.dead_letters(DEAD_TIMER_SOURCE)
 
     def _fire(self, timers: Sequence[Timer], now: datetime) -> int:
         batch = Batch(self._rt, now)
@@ -261,8 +288,28 @@ class Engine:
         except Exception as exc:  # a plugin action or guard failed: keep going
             log.exception("timer %s of case %s failed", timer.id, timer.case_id)
             self.failures.append((timer.id, exc))
+            self._failed(timer, exc, now)
+        else:
+            self._backoff.pop(timer.id, None)
+
+    def _failed(self, timer: Timer, exc: Exception, now: datetime) -> None:
+        """Try again later, or after the last try give the timer up to the dead letters."""
+        tries = self._backoff.get(timer.id, (0, now))[0] + 1
+        if tries < self._attempts:
+            wait = min(self._backoff_base * (2 ** (tries - 1)), _MAX_BACKOFF)
+            self._backoff[timer.id] = (tries, now + wait)
             self._retry[timer.id] = timer
-            self._retry_after = now
+            return
+        self._backoff.pop(timer.id, None)
+        self._retry.pop(timer.id, None)
+        reason = f"{type(exc).__name__}: {exc}"
+        letter = DeadLetter(f"timer:{timer.id}", DEAD_TIMER_SOURCE, timer.id,
+                            f"firing failed {tries} times; last: {reason}",
+                            json.dumps(_timer_json(timer), ensure_ascii=False), now)
+        self._rt.store.bury_timer(timer.id, letter)
+        log.error("timer %s of case %s moved to the dead letters after %d tries: %s",
+                  timer.id, timer.case_id, tries, reason)
+        self._rt.hooks.timer_dead(timer, reason, tries)
 
     def _retry_one_by_one(self, timers: Sequence[Timer], now: datetime) -> None:
         """A batch of firings met a conflict: fire each alone; losers are left for later."""
@@ -276,6 +323,7 @@ class Engine:
                 # timer is still unfired and is claimed again when its lease ends
                 log.info("timer %s: left to a later sweep", timer.id)
                 self._retry.pop(timer.id, None)
+                self._backoff.pop(timer.id, None)
 
     def run_until(self, moment: datetime) -> int:
         """With a SimClock: move time to ``moment``, firing every timer at its due time."""
@@ -285,6 +333,9 @@ class Engine:
         handled = 0
         while True:
             due = self._rt.store.next_due()
+            retry = self.next_retry()
+            if retry is not None and (due is None or retry < due):
+                due = retry
             if due is None or due > moment:
                 break
             if due > clock.now():
@@ -295,9 +346,23 @@ class Engine:
             handled += done
         if moment > clock.now():
             clock.set(moment)
-        if self._retry:
-            handled += self.tick()  # firings that failed earlier are tried again now
         return handled
+
+    def replan(
+        self, calendar: WorkCalendar | None = None, *, dry_run: bool = False,
+        case_ids: Iterable[str] | None = None,
+    ) -> list[Move]:
+        """Recompute the pending timers of open cases and move those that differ.
+
+        ``calendar``, if given, becomes the engine's calendar first (a year made official,
+        say). Each case whose timers move gets one ``replan`` event (old and new due times in
+        its data) in a commit of its own, checked against the case's ``rev`` like any other
+        change, so it is safe while other workers tick. Returns every move; ``dry_run``
+        returns them without writing."""
+        if calendar is not None:
+            self._rt.calendar = calendar
+        return replan_cases(self._rt, self.clock.now, self._commit, dry_run=dry_run,
+                            case_ids=case_ids)
 
     def deliver_outbox(self, limit: int = 1000) -> int:
         """Hand pending outbox messages to the hooks; those delivered are marked so."""
@@ -344,6 +409,17 @@ class Engine:
                     hooks.case_transitioned(case, event)
                     if self._rt.spec(case.workflow, case.version).states[event.dest].final:
                         hooks.case_closed(case, event)
+
+
+#: the dead-letter source of timers given up on
+DEAD_TIMER_SOURCE = "timer"
+_MAX_BACKOFF = timedelta(hours=1)
+
+
+def _timer_json(timer: Timer) -> dict[str, Any]:
+    return {"id": timer.id, "case_id": timer.case_id, "kind": timer.kind,
+            "due_at": timer.due_at.isoformat(), "epoch": timer.epoch, "payload": timer.payload,
+            "provisional": timer.provisional}
 
 
 def _chunks(items: Iterable[Request], size: int) -> Iterator[list[Request]]:

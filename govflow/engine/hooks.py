@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from govflow.records import Case, Event, Message
+from govflow.records import Case, Event, Message, Timer
 
 
 class EngineHooks(Protocol):
@@ -30,6 +30,10 @@ class EngineHooks(Protocol):
 
     def revisit_outcome(self, case: Case) -> bool | None:
         """Whether a due revisit found a rebound (True), a clean site (False), or no answer."""
+        ...
+
+    def timer_dead(self, timer: Timer, reason: str, attempts: int) -> None:
+        """A timer whose firing kept failing was moved to the dead letters."""
         ...
 
 
@@ -52,4 +56,7 @@ class NoHooks:
         return []
 
     def revisit_outcome(self, case: Case) -> bool | None:
+        return None
+
+    def timer_dead(self, timer: Timer, reason: str, attempts: int) -> None:
         return None

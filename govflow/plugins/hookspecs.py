@@ -24,7 +24,7 @@ from govflow.plugins.markers import hookspec
 
 if TYPE_CHECKING:
     from govflow.plugins.registry import Registry
-    from govflow.records import Case, Event, Message
+    from govflow.records import Case, Event, Message, Timer
 
 
 @hookspec
@@ -169,6 +169,21 @@ def govflow_revisit_outcome(case: Case) -> bool | None:
     raise NotImplementedError  # pragma: no cover - a spec has no body
 
 
+@hookspec
+def govflow_timer_dead(timer: Timer, reason: str, attempts: int) -> None:
+    """Observe a timer given up on: its firing raised ``attempts`` times in a row.
+
+    :param timer: the timer (case, kind, due time, payload) as it was set.
+    :param reason: the last error, as text.
+    :param attempts: how many firings were tried (the engine's ``timer_attempts``).
+    :return: nothing.
+
+    Called once, after the timer has been moved to the dead letters (source ``timer``, record
+    id the timer's id, its JSON in the payload) and cancelled: it no longer fires by itself.
+    ``govflow timers dead`` lists these; tell a person, the case is not moving on its own.
+    """
+
+
 #: Every hook name declared here, in declaration order.
 HOOK_NAMES: tuple[str, ...] = (
     "govflow_register_sources",
@@ -182,6 +197,7 @@ HOOK_NAMES: tuple[str, ...] = (
     "govflow_case_closed",
     "govflow_deliver",
     "govflow_revisit_outcome",
+    "govflow_timer_dead",
 )
 
 #: The register hooks, in the order the host calls them.

@@ -36,7 +36,7 @@ from govflow.plugins.markers import PROJECT
 from govflow.plugins.registry import HOST, Action, Registry
 from govflow.plugins.rules import Rule
 from govflow.plugins.sources import Source
-from govflow.records import Case, Event, Message
+from govflow.records import Case, Event, Message, Timer
 
 log = logging.getLogger("govflow.plugins")
 trace_log = logging.getLogger("govflow.plugins.trace")
@@ -283,6 +283,9 @@ class PluginHost:
                 self._garbage(plugin, hook, strangers, "ids of the messages it was given")
             delivered.update((i, None) for i in result if i in known)
         return list(delivered)
+
+    def timer_dead(self, timer: Timer, reason: str, attempts: int) -> None:
+        self._observe("govflow_timer_dead", timer=timer, reason=reason, attempts=attempts)
 
     def revisit_outcome(self, case: Case) -> bool | None:
         """The first True/False any plugin answers (stops at first non-None result)."""

@@ -91,6 +91,15 @@ class Store(Protocol):
         """The dead letters, optionally of one source."""
         ...
 
+    def bury_timer(self, timer_id: str, letter: DeadLetter) -> None:
+        """Cancel a timer that cannot fire and keep it as ``letter``, in one transaction
+        (a timer already fired or cancelled is left as it is, the letter kept all the same)."""
+        ...
+
+    def count_dead_letters(self, source: str | None = None) -> int:
+        """How many dead letters there are (of one source), for the cockpit."""
+        ...
+
     def iter_cases(self) -> Iterable[Case]:
         """Every case (open and closed), for snapshots and exports."""
         ...

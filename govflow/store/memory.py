@@ -167,6 +167,15 @@ class MemoryStore:
     def dead_letters(self, source: str | None = None) -> list[DeadLetter]:
         return [d for d in self._dead if source is None or d.source == source]
 
+    def bury_timer(self, timer_id: str, letter: DeadLetter) -> None:
+        timer = self._timers.get(timer_id)
+        if timer is not None and timer.fired_at is None:
+            self._finish(timer_id, None)
+        self._dead.append(letter)
+
+    def count_dead_letters(self, source: str | None = None) -> int:
+        return sum(1 for d in self._dead if source is None or d.source == source)
+
     def iter_cases(self) -> Iterable[Case]:
         return (case.copy() for case in self._cases.values())
 

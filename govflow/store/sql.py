@@ -192,6 +192,11 @@ class SqlStore:
             with self._write("keeping dead letters") as conn:
                 conn.execute(q.INSERT_DEAD, [_dead_row(d) for d in letters])
 
+    def bury_timer(self, timer_id: str, letter: DeadLetter) -> None:
+        with self._write("moving a timer to the dead letters") as conn:
+            conn.execute(q.CANCEL_TIMER, {"b_id": timer_id})
+            conn.execute(q.INSERT_DEAD, [_dead_row(letter)])
+
     # -- reading -------------------------------------------------------------------------
     def get_case(self, case_id: str) -> Case:
         try:
@@ -241,6 +246,12 @@ class SqlStore:
         stmt = q.DEAD if source is None else q.DEAD.where(dead_letters.c.source == source)
         with self._read("reading dead letters") as conn:
             return [DeadLetter(*row) for row in conn.execute(stmt)]
+
+    def count_dead_letters(self, source: str | None = None) -> int:
+        stmt = q.COUNT_DEAD if source is None else q.COUNT_DEAD.where(
+            dead_letters.c.source == source)
+        with self._read("counting dead letters") as conn:
+            return int(conn.execute(stmt).scalar() or 0)
 
     def iter_cases(self) -> Iterator[Case]:
         """Every case in the order they were opened, read page by page."""

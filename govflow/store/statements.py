@@ -54,6 +54,8 @@ CANCEL_TIMERS = timers.update().where(
     timers.c.case_id.in_(sa.bindparam("b_cases", expanding=True)),
     timers.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
     _pending).values(cancelled=True)
+CANCEL_TIMER = timers.update().where(timers.c.id == sa.bindparam("b_id"),
+                                    _pending).values(cancelled=True)
 PENDING_TIMERS = (sa.select(*_timer_cols)
                   .where(timers.c.case_id == sa.bindparam("b_id"), _pending)
                   .order_by(timers.c.due_at, timers.c.id))
@@ -66,6 +68,7 @@ DELIVERED = outbox.update().where(outbox.c.id == sa.bindparam("b_id"),
                                   outbox.c.delivered_at.is_(None))
 
 INSERT_DEAD = dead_letters.insert()
+COUNT_DEAD = sa.select(sa.func.count()).select_from(dead_letters)
 DEAD = sa.select(dead_letters.c.id, dead_letters.c.source, dead_letters.c.record_id,
                  dead_letters.c.reason, dead_letters.c.payload,
                  dead_letters.c.at).order_by(dead_letters.c.seq)
