@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("govflow.engine")
 
-ErrorHandler = Callable[[Request, GovflowError], DeadLetter]
+#: turns a failed request of a batch into the dead letter to keep, or None to keep none
+ErrorHandler = Callable[[Request, GovflowError], DeadLetter | None]
 
 
 class Engine:
@@ -195,7 +196,9 @@ class Engine:
                 batch.rollback(point)
                 if on_error is None:
                     raise
-                letters.append(on_error(req, exc))
+                letter = on_error(req, exc)
+                if letter is not None:
+                    letters.append(letter)
                 results.append(exc)
         self._commit(batch, cursor=cursor, dead_letters=letters)
         return results

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from govflow.errors import CaseNotFound, ConflictError
-from govflow.records import Case, Change, DeadLetter, Event, Message, Timer
+from govflow.errors import CaseNotFound, ConflictError, ServiceError
+from govflow.records import ApiKey, Case, Change, DeadLetter, Event, Message, Timer
 
 
 class MemoryStore:
@@ -29,6 +29,7 @@ class MemoryStore:
         self._delivered: set[str] = set()
         self._dead: list[DeadLetter] = []
         self._cursors: dict[str, str] = {}
+        self._keys: dict[str, ApiKey] = {}
 
     # -- writing -------------------------------------------------------------------------
     def commit(
@@ -172,3 +173,23 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    # -- service keys --------------------------------------------------------------------
+    def add_key(self, key: ApiKey) -> None:
+        if key.name in self._keys:
+            raise ServiceError(f"a key named {key.name!r} exists already; pick another "
+                               "name (revoked keys keep theirs)")
+        self._keys[key.name] = key
+
+    def find_key(self, key_hash: str) -> ApiKey | None:
+        return next((k for k in self._keys.values() if k.key_hash == key_hash), None)
+
+    def list_keys(self) -> list[ApiKey]:
+        return [self._keys[name] for name in sorted(self._keys)]
+
+    def revoke_key(self, name: str, at: datetime) -> bool:
+        key = self._keys.get(name)
+        if key is None or key.revoked_at is not None:
+            return False
+        self._keys[name] = replace(key, revoked_at=at)
+        return True
