@@ -30,6 +30,8 @@ _LISTENING = re.compile(r"listening on (http://\S+)")
 DEFAULT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "operator": (("hotline_operator",), ()),
     "handler": (("handler",), ()),
+    "local_handler": (("handler",), (CELL,)),
+    "far_handler": (("handler",), (OTHER_CELL,)),
     "cadre": (("cadre",), ()),
     "worker": (("grid_worker",), (CELL,)),
     "other_worker": (("grid_worker",), (OTHER_CELL,)),

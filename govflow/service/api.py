@@ -103,6 +103,9 @@ def router(ctx: ServiceContext) -> APIRouter:
         _visible(ctx, case_id, actor)
         return {"case_id": case_id, "triggers": engine.allowed_triggers(case_id, actor)}
 
+    from govflow.service import search_api
+
+    api.include_router(search_api.router(ctx))
     return api
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
@@ -14,7 +16,7 @@ def router(ctx: ServiceContext) -> APIRouter:
     api = APIRouter(tags=["health"])
     figures = getattr(ctx.store, "service_figures", None)
     if callable(figures):
-        ctx.metrics.read_figures(figures)
+        ctx.metrics.read_figures(lambda: figures(datetime.now(UTC)))
 
     @api.get("/healthz", summary="liveness and store check")
     def healthz() -> JSONResponse:

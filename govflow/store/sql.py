@@ -31,6 +31,7 @@ from govflow.records import ApiKey, Case, Change, DeadLetter, Event, Message, Ti
 from govflow.store import statements as q
 from govflow.store.changes import Plan, plan
 from govflow.store.connect import connect
+from govflow.store.query import CasePage, CaseQuery
 from govflow.store.reads import CaseReader
 from govflow.store.schema import check_schema
 from govflow.store.tables import (
@@ -298,6 +299,55 @@ class SqlStore:
                 for table in (grid_nodes, people, duty)
             ]
         return found[0], found[1], found[2]
+
+    # -- service reads -------------------------------------------------------------------
+    def search_cases(self, query: CaseQuery) -> CasePage:
+        """Cases matching ``query`` in the order opened: one page, in one statement."""
+        from govflow.store.search import search
+
+        with self._read("searching cases") as conn:
+            rows = conn.execute(search(query)).all()
+        page = CasePage()
+        for row in rows[:query.limit]:
+            page.positions.append(row[0])
+            page.cases.append(Case(*tuple(row)[1:]))
+        if len(rows) > query.limit:
+            page.next = page.positions[-1]
+        return page
+
+    def service_figures(self, now: datetime) -> dict[str, float]:
+        """Timers due and late (over a minute), dead letters, outbox backlog and lag."""
+        from govflow.store.tables import outbox, timers
+
+        pending = sa.and_(timers.c.fired_at.is_(None), timers.c.cancelled == sa.false())
+        late = now - timedelta(minutes=1)
+        stmt = sa.select(
+            sa.select(sa.func.count()).where(pending, timers.c.due_at <= now)
+            .scalar_subquery(),
+            sa.select(sa.func.count()).where(pending, timers.c.due_at <= late)
+            .scalar_subquery(),
+            sa.select(sa.func.count()).select_from(dead_letters).scalar_subquery(),
+            sa.select(sa.func.count()).where(outbox.c.delivered_at.is_(None))
+            .scalar_subquery(),
+            sa.select(sa.func.min(outbox.c.created_at)).where(outbox.c.delivered_at.is_(None))
+            .scalar_subquery(),
+        )
+        with self._read("reading the service figures") as conn:
+            due, late_n, dead, waiting, oldest = conn.execute(stmt).one()
+        if isinstance(oldest, str):  # SQLite: a scalar subquery loses the column type
+            oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
+        return {"timers_due": due, "timers_late": late_n, "dead_letters": dead,
+                "outbox_pending": waiting,
+                "outbox_lag_seconds": (now - oldest).total_seconds() if oldest else 0.0}
+
+    def remove_dead_letters(self, ids: Iterable[str]) -> int:
+        """Forget dead letters (re-driven ones); returns how many were removed."""
+        wanted = list(ids)
+        if not wanted:
+            return 0
+        stmt = dead_letters.delete().where(dead_letters.c.id.in_(wanted))
+        with self._write("removing dead letters") as conn:
+            return int(conn.execute(stmt).rowcount)
 
     # -- service keys --------------------------------------------------------------------
     def add_key(self, key: ApiKey) -> None:
