@@ -81,21 +81,31 @@ def _geometry(wkt: str | None, decimals: int | None) -> dict[str, Any] | None:
     return out
 
 
+def _centre(wkt: str, decimals: int) -> list[float]:
+    """A point inside the polygon (for a label), not its centroid, which may fall outside."""
+    import shapely
+
+    point = shapely.from_wkt(wkt).representative_point()
+    return [round(point.x, decimals), round(point.y, decimals)]
+
+
 def feature_collection(nodes: Any, *, tiers: set[int] | None = None,
                        decimals: int | None = DECIMALS) -> dict[str, Any]:
     """A FeatureCollection of ``nodes`` (``Node`` records; only ``tiers`` when given), with
-    ``code``, ``parent``, ``name``, ``tier`` and ``households`` as properties; coordinates
-    rounded to ``decimals`` (``None``: as stored)."""
+    ``code``, ``parent``, ``name``, ``tier`` and ``households`` as properties (and, when
+    rounded, ``centre``: a point inside for a label); coordinates rounded to ``decimals``
+    (``None``: as stored)."""
     features = []
     for node in nodes:
         if tiers is not None and node.tier not in tiers:
             continue
-        features.append({
-            "type": "Feature", "id": node.code,
-            "properties": {"code": node.code, "parent": node.parent, "name": node.name,
-                           "tier": node.tier, "households": node.households},
-            "geometry": _geometry(node.polygon, decimals),
-        })
+        props: dict[str, Any] = {"code": node.code, "parent": node.parent,
+                                 "name": node.name, "tier": node.tier,
+                                 "households": node.households}
+        if node.polygon and decimals is not None:
+            props["centre"] = _centre(node.polygon, decimals)
+        features.append({"type": "Feature", "id": node.code, "properties": props,
+                         "geometry": _geometry(node.polygon, decimals)})
     return {"type": "FeatureCollection", "features": features}
 
 
