@@ -46,7 +46,7 @@
   // -- the place, in the URL ------------------------------------------------------------
   function readHash() {
     var p = new URLSearchParams(location.hash.replace(/^#/, ''));
-    state.node = p.get('node') || (grid ? grid.root : null);
+    state.node = p.get('node') || (SNAP && SNAP.start) || (grid ? grid.root : null);
     state.kpi = p.get('kpi') || 'on_time_rate';
     state.days = Number(p.get('days') || (SNAP ? SNAP.days : 30));
     state.kase = p.get('case') || null;
@@ -283,7 +283,7 @@
         esc(t(x.opened_at)) + ' 下达 · 期限 ' + esc(t(x.due_at)) + '</span><br>到岗率 <span class="big" id="on-post-' +
         esc(x.id) + '">' + pct(x.on_post_rate) + '</span>' + meter(x.on_post_rate) +
         '<span class="small">按时到岗 ' + num(x.on_post) + ' / 应到 ' + num(x.required) + ' · 迟到 ' + num(x.late) +
-        ' · 未到 ' + num(x.open) + ' · 预警 ' + num(x.alerts) + ' 级</span></div>';
+        ' · 未到 ' + num(x.open) + ' · 同时预警 ' + num(x.alerts) + ' 个节点</span></div>';
     }).join(''));
     var d = p.dispatch;
     panelBody('panel-dispatch', d.empty ? empty(d.empty) : d.orders.slice(0, 3).map(function (o) {
@@ -347,6 +347,11 @@
   function render() {
     readHash();
     if (!grid.byCode[state.node]) { state.node = grid.root; }
+    if (!$('days').querySelector('option[value="' + state.days + '"]')) {
+      var extra = document.createElement('option');
+      extra.value = String(state.days); extra.textContent = '近' + state.days + '天 ' + state.days + ' days';
+      $('days').appendChild(extra);
+    }
     $('days').value = String(state.days);
     drawButtons();
     busy = true;
