@@ -45,6 +45,8 @@ class _State:
         self._live: Any = None
         self._geojson: bytes | None = None
         self._lock = threading.Lock()
+        #: set once the first reading is there and the kernel is loaded
+        self.warmed = threading.Event()
 
     def settings_path(self) -> Path | None:
         named = os.environ.get("GOVFLOW_COCKPIT_SETTINGS")
@@ -78,11 +80,16 @@ class _State:
         return self._geojson
 
     def warm(self) -> None:
-        """Read the grid and the first reading before the first request asks."""
+        """Read the grid and the first reading before the first request asks, and load the
+        aggregation kernel (numba) on a throwaway one-day window, so that the first request
+        pays only for its own figures."""
         try:
-            self.live().reading()
+            live = self.live()
+            live.cockpit(1.0, live.reading().end - 7 * 86400)
         except Exception:  # no grid yet, or the store is down: the first request says so
             return
+        finally:
+            self.warmed.set()
 
 
 def _until(value: str | None) -> int | None:
@@ -143,7 +150,8 @@ def router(ctx: ServiceContext) -> APIRouter:
             return Response(status_code=304, headers={"ETag": tag})
         return JSONResponse({"generation": r.generation, "digest": r.digest,
                              "read_at": datetime.fromtimestamp(r.read_at, zone).isoformat(),
-                             "read_seconds": round(r.seconds, 3), "cases": len(r.snapshot)},
+                             "read_seconds": round(r.seconds, 3), "cases": len(r.snapshot),
+                             "warm": state.warmed.is_set()},
                             headers={"ETag": tag, "Cache-Control": "no-cache"})
 
     @api.get("/api/v1/cockpit/settings", summary="the district's KPI formulas")
