@@ -83,9 +83,11 @@ def timeline(store: Any, case_id: str, zone: tzinfo, *, engine: Any = None
     states: dict[str, str] = {}
     title = case.workflow
     if engine is not None:
+        from govflow.errors import GovflowError
+
         try:
             spec = engine.workflow(case.workflow, case.version)
-        except Exception:  # an unknown version: show the raw state names
+        except (GovflowError, KeyError):  # a workflow this engine has not loaded: raw names
             spec = None
         if spec is not None:
             title = getattr(spec, "title", None) or case.workflow
