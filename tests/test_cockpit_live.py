@@ -72,7 +72,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     out = tmp_path_factory.mktemp("live-demo")
     run_demo(Options(days=2, seed=0, out=out, quiet=True, warmup=False))
     url = f"sqlite:///{out / 'govflow.db'}"
-    keys = make_keys(url, {"chief": (_all_roles(), ())})
+    keys = make_keys(url, {"chief": (_all_roles(), ()),
+                           "local": (["grid_worker"], ["410102001001001"])})
     srv = start_server(url, keys=keys, extra=["--no-worker", "--plugins-dir",
                                               str(ROOT / "plugins")])
     try:
@@ -292,3 +293,15 @@ def test_map_and_geojson_serve_every_cell(server: Server) -> None:
         assert page.status_code == 200 and "/static/vendor/echarts/echarts.min.js" in page.text
         assert "http://" not in page.text and "https://" not in page.text  # offline
         assert client.get("/static/../../pyproject.toml").status_code == 404
+        assert client.get("/api/v1/cockpit/nodes/410102", params={"until": "2026-10-01"}
+                          ).status_code == 422  # a time without its offset
+        assert client.get("/api/v1/cockpit/cells/410102001/cases").status_code == 422
+        local = server.headers("local")  # a key answers for its own cell only
+        assert client.get("/api/v1/cockpit/nodes/410102001001001", headers=local
+                          ).status_code == 200
+        refused = client.get("/api/v1/cockpit/nodes/410102002", headers=local)
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        settings = client.get("/api/v1/cockpit/settings").json()
+        assert {k["key"]: k["formula"] for k in settings["kpis"]}["on_time_rate"] == \
+            "closed_on_time / due_to_close"

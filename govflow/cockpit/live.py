@@ -52,7 +52,7 @@ class Reading:
     generation: int
     read_at: float  # time.time() of the read
     seconds: float  # how long the read took
-    end: int  # the window's default end: the latest case change, plus one second
+    end: int  # the window's default end: the latest opening or closing, plus one second
     cockpits: dict[tuple[int, int], Cockpit] = field(default_factory=dict)
 
 
@@ -166,7 +166,7 @@ class LiveCockpit:
     # -- the cockpit -------------------------------------------------------------------------
     def cockpit(self, days: float = 30.0, until: int | None = None,
                 reading: Reading | None = None) -> Cockpit:
-        """The cockpit over ``days`` ending at ``until`` (default: the latest case change)."""
+        """The cockpit over ``days`` ending at ``until`` (default: :attr:`Reading.end`)."""
         r = reading or self.reading()
         t1 = int(until) if until is not None else r.end
         t0 = t1 - int(days * 86400)
