@@ -13,6 +13,7 @@ from govflow.clock import Clock, SimClock, SystemClock
 from govflow.engine.engine import Engine
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
 from govflow.errors import (
+    AuthError,
     CalendarError,
     CaseError,
     CaseNotFound,
@@ -29,7 +30,9 @@ from govflow.errors import (
     PluginError,
     RegistrationConflict,
     ReplayError,
+    RequestTooLarge,
     SchemaVersionError,
+    ServiceError,
     StoreError,
     TransitionNotAllowed,
     WorkflowError,
@@ -42,6 +45,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Actor",
+    "AuthError",
     "CalendarError",
     "Case",
     "CaseError",
@@ -65,7 +69,9 @@ __all__ = [
     "PluginError",
     "RegistrationConflict",
     "ReplayError",
+    "RequestTooLarge",
     "SchemaVersionError",
+    "ServiceError",
     "SimClock",
     "StoreError",
     "SystemClock",

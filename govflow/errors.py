@@ -20,6 +20,9 @@
     ├── GridError                     a grid or people file is wrong: .problems lists every one
     ├── ReplayError                   a replay cannot run (unreadable data, wrong clock)
     │   └── MappingError              a column-mapping file is wrong: .problems lists every one
+    ├── ServiceError                  a service request or set-up is wrong
+    │   ├── AuthError                 no key, an unknown or a revoked key (HTTP 401)
+    │   └── RequestTooLarge           a request body over the size limit (HTTP 413)
     ├── PluginError                   a plugin misbehaved (.plugin, .hook)
     │   └── RegistrationConflict      two plugins registered one name (.name, .first, .second)
     └── KernelInputError              arrays handed to a kernel are not valid
@@ -179,6 +182,23 @@ class MappingError(_ProblemsError, ReplayError):
     """A replay's column-mapping file is wrong; ``problems`` lists every problem."""
 
     what = "mapping file"
+
+
+class ServiceError(GovflowError):
+    """A service request or the service's set-up is wrong (a key name taken, a bad query)."""
+
+
+class AuthError(ServiceError):
+    """A request without a key, or with a key that is unknown or revoked."""
+
+
+class RequestTooLarge(ServiceError):
+    """A request body over the service's size limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"the request body is larger than {limit} bytes; send less per "
+                         "request (several requests, or a smaller payload)")
 
 
 class PluginError(GovflowError):

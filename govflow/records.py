@@ -215,3 +215,21 @@ class Change:
     cancel_kinds: tuple[str, ...] = ()
     fired_timer: str | None = None
     outbox: list[Message] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A service key as the store keeps it: only the SHA-256 of the secret, never the secret.
+
+    A request carrying the key acts as ``Actor(actor, roles, scope)``."""
+
+    name: str
+    key_hash: str
+    actor: str
+    roles: tuple[str, ...]
+    scope: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    def as_actor(self) -> Actor:
+        return Actor(id=self.actor, roles=frozenset(self.roles), scope=self.scope)

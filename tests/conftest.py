@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POSTGRES_ENV = "GOVFLOW_TEST_POSTGRES_URL"
+
+#: the real ``govflow serve`` process fixture (``service``) and its helpers
+pytest_plugins = ["tests.service_fixtures"]
 STORE_KINDS = ("memory", "sqlite", "postgresql")
 
 

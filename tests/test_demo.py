@@ -87,7 +87,8 @@ def test_page_is_written(two_days: tuple[DemoResult, DemoResult]) -> None:
     text = page.read_text(encoding="utf-8")
     assert text.lower().startswith("<!doctype html>")
     assert "<script src" not in text and "<link" not in text
-    assert len(re.findall(r'"code": "\d{15}"', text)) == 934  # the heat map's cells
+    assert len(set(re.findall(r'"code":"(\d{15})"', text))) == 934  # the map's cells
+    assert "window.GOVFLOW_SNAPSHOT" in text and "到岗率" in text
 
 
 @pytest.mark.slow

@@ -28,6 +28,9 @@ def add_commands(subparsers: Any) -> None:
                          help="window end, ISO time with offset (default: the last case event)")
     cockpit.add_argument("--sample", type=int_range(0), metavar="N",
                          help="no store: N synthetic cases on the generated district")
+    cockpit.add_argument("--kpis", metavar="FILE",
+                         help="the district's KPI formulas (cockpit.yaml; default: the "
+                              "field's, see docs/cockpit.md)")
     cockpit.set_defaults(func=run)
 
 
@@ -49,16 +52,16 @@ def _end(args: argparse.Namespace, snapshot: Any) -> int:
     return int(np.int64(last) + 1)
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, Any]:
-    """(grid, snapshot) from the store, or synthetic ones with ``--sample``."""
-    from govflow.kernels.snapshot import from_store
-
+def _load(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
+    """(grid, snapshot, reading, store) from the store (the same pass as the live page's),
+    or synthetic ones with ``--sample`` (no reading, no store). The caller closes the store."""
     if args.sample is not None:
         from govflow.cockpit.sample import sample_snapshot
         from govflow.grid import generate_district
 
         grid = generate_district(0, people="none")
-        return grid, sample_snapshot(grid.to_arrays(), args.sample)
+        return grid, sample_snapshot(grid.to_arrays(), args.sample), None, None
+    from govflow.cockpit.live import LiveCockpit
     from govflow.store import open_store
 
     store = open_store(str(args.url or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL))
@@ -71,21 +74,11 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
             from govflow.grid.persist import load_from_store
 
             grid = load_from_store(store)
-        return grid, from_store(store, grid.to_arrays().index)
-    finally:
+        reading = LiveCockpit(store, grid).refresh()
+    except BaseException:
         store.close()
-
-
-def _dead_timers(args: argparse.Namespace) -> int:
-    """How many timers the store gave up on (the figure beside the cockpit)."""
-    from govflow.engine.engine import DEAD_TIMER_SOURCE
-    from govflow.store import open_store
-
-    store = open_store(str(args.url or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL))
-    try:
-        return store.count_dead_letters(DEAD_TIMER_SOURCE)
-    finally:
-        store.close()
+        raise
+    return grid, reading.snapshot, reading, store
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,31 +87,39 @@ def run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
+    from govflow.cockpit.formulas import Formulas
     from govflow.cockpit.kpi import from_grid
     from govflow.cockpit.terminal import render
+    from govflow.engine.engine import DEAD_TIMER_SOURCE
 
-    grid, snapshot = _load(args)
-    t1 = _end(args, snapshot)
-    t0 = t1 - int(args.days * 86400)
-    cockpit = from_grid(snapshot, grid, t0=t0, t1=t1)
-    if args.node and args.node not in cockpit.index:
-        print(f"govflow: no grid node {args.node!r}; `govflow grid show` lists codes",
-              file=sys.stderr)
-        return 2
-    if snapshot.skipped:
-        print(f"govflow: {snapshot.skipped} cases lie on cells outside the grid and are left "
-              f"out", file=sys.stderr)
-    console = Console() if sys.stdout.isatty() else Console(width=170)
-    render(cockpit, console, args.node)
-    if args.sample is None:
-        dead = _dead_timers(args)
-        style = "bold red" if dead else "bold"
-        console.print(f"[{style}]dead timers: {dead}[/]" + (
-            " (timers whose firing kept failing: `govflow timers dead` lists them)"
-            if dead else ""))
-    if args.html:
-        from govflow.cockpit.html import write_html
+    formulas = Formulas.load(args.kpis)
+    grid, snapshot, reading, store = _load(args)
+    try:
+        t1 = _end(args, snapshot)
+        t0 = t1 - int(args.days * 86400)
+        cockpit = from_grid(snapshot, grid, t0=t0, t1=t1, formulas=formulas)
+        if args.node and args.node not in cockpit.index:
+            print(f"govflow: no grid node {args.node!r}; `govflow grid show` lists codes",
+                  file=sys.stderr)
+            return 2
+        if snapshot.skipped:
+            print(f"govflow: {snapshot.skipped} cases lie on cells outside the grid and are "
+                  f"left out", file=sys.stderr)
+        console = Console() if sys.stdout.isatty() else Console(width=170)
+        render(cockpit, console, args.node)
+        if store is not None:
+            dead = store.count_dead_letters(DEAD_TIMER_SOURCE)
+            style = "bold red" if dead else "bold"
+            console.print(f"[{style}]dead timers: {dead}[/]" + (
+                " (timers whose firing kept failing: `govflow timers dead` lists them)"
+                if dead else ""))
+        if args.html:
+            from govflow.cockpit.html import write_html
 
-        path = write_html(cockpit, args.html, args.node)
-        print(f"cockpit page: {path}")
+            path = write_html(cockpit, args.html, args.node, grid=grid, reading=reading,
+                              store=store)
+            print(f"cockpit page: {path}")
+    finally:
+        if store is not None:
+            store.close()
     return 0

@@ -24,12 +24,14 @@ def add_commands(subparsers: Any) -> None:
     gen.add_argument("--scale", type=int_range(1, 100), default=1,
                      help="cells per community × scale (1–100)")
     gen.add_argument("--people", choices=("all", "chain", "none"), default="all")
-    gen.add_argument("--out", help="write a .yaml file or a folder of CSV files")
+    gen.add_argument("--out", help="write a .yaml file, a .geojson file of the nodes or a "
+                     "folder of CSV files")
     gen.add_argument("--save", action="store_true", help="also keep it in the store (--url)")
     _url(gen)
     gen.set_defaults(func=run_generate)
     load = sub.add_parser("load", help="validate a grid file (and keep it in the store)")
-    load.add_argument("path", help="a .yaml file, a nodes .csv or a folder of CSV files")
+    load.add_argument("path", help="a .yaml file, a nodes .csv or .geojson file, or a "
+                      "folder of CSV files")
     load.add_argument("--people", help="a people file (.csv or .yaml)")
     load.add_argument("--duty", help="a duty-chain file (.csv or .yaml)")
     load.add_argument("--check", action="store_true", help="validate only; store nothing")

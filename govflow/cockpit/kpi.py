@@ -1,4 +1,5 @@
-"""Cockpit KPIs from the aggregation kernel's per-node figures, with the field's formulas.
+"""Cockpit KPIs from the aggregation kernel's per-node figures, with the field's formulas
+(each a setting of the district: :mod:`govflow.cockpit.formulas`). The defaults:
 
 - due to close (应结案数) = closed in the window + still open at its end and past due
 - closure rate (结案率) = closed ÷ due to close
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from govflow.cockpit.formulas import Formulas
 from govflow.grid.campaign import CATEGORY as CAMPAIGN
 from govflow.grid.dispatch import CATEGORY as COMMAND_ORDER
 from govflow.grid.dispatch import RECRUITMENT
@@ -24,6 +26,8 @@ from govflow.kernels.figures import NodeFigures
 from govflow.kernels.snapshot import Snapshot
 
 TIER_NAMES = ("district", "street", "community", "cell")
+#: the tiers as a leader reads them
+TIER_LABELS = ("区", "街道", "社区", "网格")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +55,6 @@ class Overdue:
 TASK_CATEGORIES = frozenset({CAMPAIGN, COMMAND_ORDER, RECRUITMENT})
 
 
-def _ratio(num: NDArray[Any], den: NDArray[Any]) -> NDArray[np.float64]:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.maximum(den, 1), np.nan)
-
-
 @dataclass(frozen=True)
 class Cockpit:
     """Everything the views show, for every node (rows in grid-array order)."""
@@ -68,30 +67,38 @@ class Cockpit:
     snapshot: Snapshot
     t0: int
     t1: int
+    formulas: Formulas = field(default_factory=Formulas.build)
     index: dict[str, int] = field(init=False)
+    #: every KPI of :attr:`formulas` for every node
+    values: dict[str, NDArray[np.float64]] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index", {c: i for i, c in enumerate(self.codes)})
+        object.__setattr__(self, "values", self.formulas.values(self.figures))
 
     # -- per-node KPI vectors ----------------------------------------------------------
     def count(self, name: str) -> NDArray[np.int64]:
         """A raw kernel field (see :data:`govflow.kernels.figures.FIELDS`)."""
         return self.figures[name]
 
-    def due_to_close(self) -> NDArray[np.int64]:
-        return self.figures["closed"] + self.figures["overdue"]
+    def kpi(self, key: str) -> NDArray[np.float64]:
+        """One KPI of the district's formulas for every node."""
+        return self.values[key]
+
+    def due_to_close(self) -> NDArray[np.float64]:
+        return self.values["due_to_close"]
 
     def closure_rate(self) -> NDArray[np.float64]:
-        return _ratio(self.figures["closed"], self.due_to_close())
+        return self.values["closure_rate"]
 
     def on_time_rate(self) -> NDArray[np.float64]:
-        return _ratio(self.figures["closed_on_time"], self.due_to_close())
+        return self.values["on_time_rate"]
 
     def rework_rate(self) -> NDArray[np.float64]:
-        return _ratio(self.figures["reworked"], self.figures["closed"])
+        return self.values["rework_rate"]
 
     def on_post_rate(self) -> NDArray[np.float64]:
-        return _ratio(self.figures["campaign_on_post"], self.figures["campaign_required"])
+        return self.values["on_post_rate"]
 
     def mean_hours(self) -> NDArray[np.float64]:
         return self.figures.mean_handling() / 3600.0
@@ -102,17 +109,13 @@ class Cockpit:
     def row(self, code: str) -> dict[str, float]:
         """Every KPI of one node, by name (rates as fractions, NaN when undefined)."""
         i = self.node(code)
-        f = self.figures
-        return {
-            "opened": int(f["opened"][i]), "closed": int(f["closed"][i]),
-            "due_to_close": int(self.due_to_close()[i]), "backlog": int(f["backlog"][i]),
-            "overdue": int(f["overdue"][i]), "yellow": int(f["yellow"][i]),
-            "red": int(f["red"][i]), "closure_rate": float(self.closure_rate()[i]),
-            "on_time_rate": float(self.on_time_rate()[i]),
-            "rework_rate": float(self.rework_rate()[i]),
-            "on_post_rate": float(self.on_post_rate()[i]),
-            "mean_hours": float(self.mean_hours()[i]), "p90_hours": float(self.p90_hours()[i]),
-        }
+        out: dict[str, float] = {}
+        for f in self.formulas:
+            v = float(self.values[f.key][i])
+            out[f.key] = v if f.is_rate else int(v)
+        out["mean_hours"] = float(self.mean_hours()[i])
+        out["p90_hours"] = float(self.p90_hours()[i])
+        return out
 
     # -- navigation ----------------------------------------------------------------------
     def node(self, code: str) -> int:
@@ -181,7 +184,7 @@ class Cockpit:
 
 def build(snapshot: Snapshot, codes: tuple[str, ...], parent: NDArray[np.int32],
           tier: NDArray[np.int8], *, t0: int, t1: int, names: tuple[str, ...] | None = None,
-          campaign_source: str = "campaign") -> Cockpit:
+          campaign_source: str = "campaign", formulas: Formulas | None = None) -> Cockpit:
     """Run the aggregation kernel over ``[t0, t1)`` and wrap its figures."""
     from govflow.kernels.aggregate import aggregate
 
@@ -191,12 +194,14 @@ def build(snapshot: Snapshot, codes: tuple[str, ...], parent: NDArray[np.int32],
         campaign_source=snapshot.source_code(campaign_source),
     )
     return Cockpit(tuple(codes), tuple(names or codes), np.asarray(parent, np.int32),
-                   np.asarray(tier, np.int8), figures, snapshot, int(t0), int(t1))
+                   np.asarray(tier, np.int8), figures, snapshot, int(t0), int(t1),
+                   formulas or Formulas.build())
 
 
-def from_grid(snapshot: Snapshot, grid: Any, *, t0: int, t1: int) -> Cockpit:
+def from_grid(snapshot: Snapshot, grid: Any, *, t0: int, t1: int,
+              formulas: Formulas | None = None) -> Cockpit:
     """:func:`build` with the codes, names and tiers of a :class:`govflow.grid.Grid`."""
     arrays = grid.to_arrays()
     names = tuple(grid.node(c).name for c in arrays.codes)
     return build(snapshot, arrays.codes, arrays.parent, arrays.tier, t0=t0, t1=t1,
-                 names=names)
+                 names=names, formulas=formulas)

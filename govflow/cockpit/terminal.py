@@ -36,7 +36,11 @@ def fmt(value: float, kind: str) -> str:
 
 
 def when(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M")
+    """Epoch seconds in the calendar's zone (Asia/Shanghai), as the page shows them."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+    return datetime.fromtimestamp(seconds, UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def tier_table(cockpit: Cockpit, code: str) -> Table:
@@ -63,9 +67,12 @@ def render(cockpit: Cockpit, console: Any = None, code: str | None = None, *,
     """Print the cockpit for ``code`` (default: the whole district)."""
     out = console or Console()
     code = code or cockpit.root
-    out.print(f"[bold]领导驾驶舱 cockpit[/] · window {when(cockpit.t0)} – {when(cockpit.t1)} UTC"
-              f" · {len(cockpit.snapshot):,} cases")
+    out.print(f"[bold]领导驾驶舱 cockpit[/] · window {when(cockpit.t0)} – {when(cockpit.t1)} "
+              f"北京时间 (Asia/Shanghai) · {len(cockpit.snapshot):,} cases")
     out.print(tier_table(cockpit, code))
+    out.print("formulas: " + "; ".join(f"{f.label.split()[0]} = {f.text}" for f in cockpit.formulas
+                                      if f.is_rate or " " in f.text), highlight=False,
+              soft_wrap=True)
     cats = Table(title="top categories", header_style="bold")
     cats.add_column("category")
     cats.add_column("reported", justify="right")

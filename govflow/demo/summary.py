@@ -29,7 +29,7 @@ def report(result: DemoResult, world: World, opts: Options, started: float) -> N
     result.seconds["end"] = clock() - t
     result.seconds["total"] = clock() - started
     _figures(console, result)
-    _where(console, result, world, page)
+    _where(console, result, world, page, opts)
 
 
 def _cockpit(console: Any, result: DemoResult, world: World, opts: Options, page: Any) -> None:
@@ -38,11 +38,12 @@ def _cockpit(console: Any, result: DemoResult, world: World, opts: Options, page
     the page for the district."""
     from govflow.cockpit.html import write_html
     from govflow.cockpit.kpi import from_grid
+    from govflow.cockpit.live import LiveCockpit
     from govflow.cockpit.terminal import render, tier_table
-    from govflow.kernels.snapshot import from_store
 
     grid = world.grid
-    snap = from_store(world.engine.store, grid.to_arrays().index)
+    reading = LiveCockpit(world.engine.store, grid).refresh()
+    snap = reading.snapshot
     origin = opts.start or START
     t0, t1 = day_start(1, origin), day_start(opts.days + 1, origin)
     cockpit = from_grid(snap, grid, t0=int(t0.timestamp()), t1=int(t1.timestamp()))
@@ -50,7 +51,7 @@ def _cockpit(console: Any, result: DemoResult, world: World, opts: Options, page
     streets = grid.children(grid.root)
     busiest = max(streets, key=lambda s: (cockpit.row(s)["opened"], s))
     console.print(tier_table(cockpit, busiest))
-    write_html(cockpit, page)
+    write_html(cockpit, page, grid=grid, reading=reading, store=world.engine.store)
 
 
 def _figures(console: Any, result: DemoResult) -> None:
@@ -90,12 +91,29 @@ def _figures(console: Any, result: DemoResult) -> None:
         f"({result.total_opened / sim:,.0f}/s)")
 
 
-def _where(console: Any, result: DemoResult, world: World, page: Any) -> None:
+def _serve_line(url: str, opts: Options) -> str:
+    """``govflow serve`` on the demo's database with the demo's workflows and plugins."""
+    from govflow.demo.world import repo_file
+    from govflow.errors import GovflowError
+
+    try:
+        flows = opts.workflows or repo_file("workflows.yaml", "--workflows")
+        plugins = opts.plugins_dir or repo_file("plugins", "--plugins-dir")
+    except GovflowError:  # not beside a checkout: the defaults of serve
+        return f"govflow serve --store '{url}'"
+    return f"govflow serve --store '{url}' --workflows {flows} --plugins-dir {plugins}"
+
+
+def _where(console: Any, result: DemoResult, world: World, page: Any, opts: Options) -> None:
     url = redact(result.url)
     root = world.grid.root
     street = world.grid.children(root)[0]
     camp = result.campaign.get("id", "CAMPAIGN")
-    console.print(f"\ndatabase: {url}\ncockpit page: {page.resolve()}\n\nnext:")
+    console.print(f"\ndatabase: {url}\ncockpit page (a snapshot): {page.resolve()}\n\n"
+                  f"next, the live cockpit (领导驾驶舱) on this database, in a browser:")
+    console.print(f"  {_serve_line(url, opts)}   # then open http://127.0.0.1:8000/",
+                  highlight=False, soft_wrap=True)
+    console.print("\nand in the terminal:")
     for line in (
         f"govflow cockpit --url '{url}' --node {street}",
         f"govflow cockpit --url '{url}' --html cockpit.html",

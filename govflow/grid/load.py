@@ -13,6 +13,10 @@ YAML (every section optional but ``nodes``)::
     duty:
       - {node: "410102001001001", person: p1, level: community}
 
+GeoJSON (``.geojson``): a FeatureCollection, one feature per node, properties ``code``,
+``parent``, ``name``, ``households`` and the node's Polygon/MultiPolygon as its geometry
+(:mod:`govflow.grid.geojson`); people and duty come with ``--people``/``--duty``.
+
 CSV: a folder with ``nodes.csv`` (code,parent,name,households,polygon), and optionally
 ``people.csv`` (id,name,home,identities,contact,skills; lists joined with ``|``) and
 ``duty.csv`` (node,person,level). Every problem of every file is reported at once with its
@@ -221,8 +225,13 @@ def _sections(path: Path, problems: list[Problem]) -> dict[str, list[Row]]:
         return _yaml_rows(path, problems)
     if path.suffix.lower() == ".csv":
         return {"nodes": _csv_rows(path, problems)}
+    if path.suffix.lower() in (".geojson", ".json"):
+        from govflow.grid.geojson import read_rows
+
+        return {"nodes": read_rows(path, problems)}
     raise GridError([Problem(str(path), None, "", "expected a .yaml file, a .csv file of "
-                                                   "nodes or a folder of CSV files")])
+                                                   "nodes, a .geojson file of nodes or a "
+                                                   "folder of CSV files")])
 
 
 def load_grid(path: str | Path, *, people: str | Path | None = None,
@@ -263,8 +272,13 @@ def _records(grid: Grid) -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 def write_grid(grid: Grid, path: str | Path) -> Path:
-    """Write ``grid`` as one YAML file (``.yaml``/``.yml``) or a folder of CSV files."""
+    """Write ``grid`` as one YAML file (``.yaml``/``.yml``), a GeoJSON file of its nodes
+    (``.geojson``; people and duty are not part of it) or a folder of CSV files."""
     target = Path(path)
+    if target.suffix.lower() == ".geojson":
+        from govflow.grid.geojson import write_geojson
+
+        return write_geojson(grid.nodes(), target)
     if target.suffix.lower() in (".yaml", ".yml"):
         data = {kind: [{k: v for k, v in row.items() if v not in (None, [], "")} for row in rows]
                 for kind, rows in _records(grid)}

@@ -31,6 +31,17 @@ class Locator:
         hits = self._tree.query(shapely.Point(lon, lat), predicate="intersects")
         return self.codes[int(hits.min())] if len(hits) else None
 
+    def nearest(self, lon: float, lat: float) -> str | None:
+        """The cell containing the point, else the cell closest to it (``None``: no cells)."""
+        if self._tree is None:
+            return None
+        import shapely
+
+        found = self.locate(lon, lat)
+        if found is not None:
+            return found
+        return self.codes[int(self._tree.nearest(shapely.Point(lon, lat)))]
+
     def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
         """Vectorised :meth:`locate` over arrays of equal length."""
         out: list[str | None] = [None] * len(lon)

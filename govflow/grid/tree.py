@@ -187,6 +187,11 @@ class Grid:
         """The tier-3 cell containing (lon, lat), or ``None`` (outside, or no polygons)."""
         return self._locator.locate(lon, lat)
 
+    def nearest_cell(self, lon: float, lat: float) -> str | None:
+        """The tier-3 cell containing (lon, lat), else the closest one (``None``: no
+        polygons): for points projected onto the district from elsewhere."""
+        return self._locator.nearest(lon, lat)
+
     @cached_property
     def _arrays(self) -> GridArrays:
         from govflow.grid.arrays import grid_arrays

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from govflow.records import Case, Change, DeadLetter, Event, Message, Timer
+from govflow.records import ApiKey, Case, Change, DeadLetter, Event, Message, Timer
 
 
 @runtime_checkable
@@ -106,4 +106,25 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections and files."""
+        ...
+
+
+@runtime_checkable
+class KeyStore(Protocol):
+    """Where the service keeps its keys (both stores implement it; the engine never uses it)."""
+
+    def add_key(self, key: ApiKey) -> None:
+        """Keep a new key; raises :class:`~govflow.errors.ServiceError` if the name is taken."""
+        ...
+
+    def find_key(self, key_hash: str) -> ApiKey | None:
+        """The key with this secret hash (revoked or not), or ``None``."""
+        ...
+
+    def list_keys(self) -> list[ApiKey]:
+        """Every key, by name."""
+        ...
+
+    def revoke_key(self, name: str, at: datetime) -> bool:
+        """Revoke a key; False when there is no such live key."""
         ...

@@ -8,10 +8,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from govflow.errors import CaseNotFound, ConflictError
-from govflow.records import Case, Change, DeadLetter, Event, Message, Timer
+from govflow.errors import CaseNotFound, ConflictError, ServiceError
+from govflow.records import ApiKey, Case, Change, DeadLetter, Event, Message, Timer
+from govflow.store.query import CasePage, CaseQuery, matches, needs_last_event
 
 
 class MemoryStore:
@@ -29,6 +30,7 @@ class MemoryStore:
         self._delivered: set[str] = set()
         self._dead: list[DeadLetter] = []
         self._cursors: dict[str, str] = {}
+        self._keys: dict[str, ApiKey] = {}
 
     # -- writing -------------------------------------------------------------------------
     def commit(
@@ -181,3 +183,62 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    # -- service keys --------------------------------------------------------------------
+    def add_key(self, key: ApiKey) -> None:
+        if key.name in self._keys:
+            raise ServiceError(f"a key named {key.name!r} exists already; pick another "
+                               "name (revoked keys keep theirs)")
+        self._keys[key.name] = key
+
+    def find_key(self, key_hash: str) -> ApiKey | None:
+        return next((k for k in self._keys.values() if k.key_hash == key_hash), None)
+
+    def list_keys(self) -> list[ApiKey]:
+        return [self._keys[name] for name in sorted(self._keys)]
+
+    def revoke_key(self, name: str, at: datetime) -> bool:
+        key = self._keys.get(name)
+        if key is None or key.revoked_at is not None:
+            return False
+        self._keys[name] = replace(key, revoked_at=at)
+        return True
+
+    # -- service reads -------------------------------------------------------------------
+    def search_cases(self, query: CaseQuery) -> CasePage:
+        """Cases matching ``query`` in the order opened, one page (positions from 1)."""
+        page = CasePage()
+        last = needs_last_event(query)
+        for position, case in enumerate(self._cases.values(), start=1):
+            if position <= query.after:
+                continue
+            events = self._events.get(case.id) if last else None
+            if not matches(case, query, events[-1].at if events else None):
+                continue
+            if len(page.cases) == query.limit:
+                page.next = page.positions[-1]
+                break
+            page.cases.append(case.copy())
+            page.positions.append(position)
+        return page
+
+    def service_figures(self, now: datetime) -> dict[str, float]:
+        """Timers due and late (over a minute), dead letters, outbox backlog and lag."""
+        late = now - timedelta(minutes=1)
+        pending = [t for t in self._timers.values() if t.fired_at is None]
+        waiting = [m for m in self._outbox.values() if m.id not in self._delivered]
+        oldest = min((m.created_at for m in waiting), default=None)
+        return {
+            "timers_due": sum(1 for t in pending if t.due_at <= now),
+            "timers_late": sum(1 for t in pending if t.due_at <= late),
+            "dead_letters": len(self._dead),
+            "outbox_pending": len(waiting),
+            "outbox_lag_seconds": (now - oldest).total_seconds() if oldest else 0.0,
+        }
+
+    def remove_dead_letters(self, ids: Iterable[str]) -> int:
+        """Forget dead letters (re-driven ones); returns how many were removed."""
+        gone = set(ids)
+        before = len(self._dead)
+        self._dead = [d for d in self._dead if d.id not in gone]
+        return before - len(self._dead)

@@ -26,14 +26,23 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from govflow.errors import CaseNotFound, ConflictError, StoreError
-from govflow.records import Case, Change, DeadLetter, Event, Message, Timer
+from govflow.errors import CaseNotFound, ConflictError, ServiceError, StoreError
+from govflow.records import ApiKey, Case, Change, DeadLetter, Event, Message, Timer
 from govflow.store import statements as q
 from govflow.store.changes import Plan, plan
 from govflow.store.connect import connect
+from govflow.store.query import CasePage, CaseQuery
 from govflow.store.reads import CaseReader
 from govflow.store.schema import check_schema
-from govflow.store.tables import cursors, dead_letters, duty, grid_nodes, people, workflows
+from govflow.store.tables import (
+    api_keys,
+    cursors,
+    dead_letters,
+    duty,
+    grid_nodes,
+    people,
+    workflows,
+)
 
 
 class SqlStore:
@@ -302,6 +311,86 @@ class SqlStore:
             ]
         return found[0], found[1], found[2]
 
+    # -- service reads -------------------------------------------------------------------
+    def search_cases(self, query: CaseQuery) -> CasePage:
+        """Cases matching ``query`` in the order opened: one page, in one statement."""
+        from govflow.store.search import search
+
+        with self._read("searching cases") as conn:
+            rows = conn.execute(search(query)).all()
+        page = CasePage()
+        for row in rows[:query.limit]:
+            page.positions.append(row[0])
+            page.cases.append(Case(*tuple(row)[1:]))
+        if len(rows) > query.limit:
+            page.next = page.positions[-1]
+        return page
+
+    def service_figures(self, now: datetime) -> dict[str, float]:
+        """Timers due and late (over a minute), dead letters, outbox backlog and lag."""
+        from govflow.store.tables import outbox, timers
+
+        pending = sa.and_(timers.c.fired_at.is_(None), timers.c.cancelled == sa.false())
+        late = now - timedelta(minutes=1)
+        stmt = sa.select(
+            sa.select(sa.func.count()).where(pending, timers.c.due_at <= now)
+            .scalar_subquery(),
+            sa.select(sa.func.count()).where(pending, timers.c.due_at <= late)
+            .scalar_subquery(),
+            sa.select(sa.func.count()).select_from(dead_letters).scalar_subquery(),
+            sa.select(sa.func.count()).where(outbox.c.delivered_at.is_(None))
+            .scalar_subquery(),
+            sa.select(sa.func.min(outbox.c.created_at)).where(outbox.c.delivered_at.is_(None))
+            .scalar_subquery(),
+        )
+        with self._read("reading the service figures") as conn:
+            due, late_n, dead, waiting, oldest = conn.execute(stmt).one()
+        if isinstance(oldest, str):  # SQLite: a scalar subquery loses the column type
+            oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
+        return {"timers_due": due, "timers_late": late_n, "dead_letters": dead,
+                "outbox_pending": waiting,
+                "outbox_lag_seconds": (now - oldest).total_seconds() if oldest else 0.0}
+
+    def remove_dead_letters(self, ids: Iterable[str]) -> int:
+        """Forget dead letters (re-driven ones); returns how many were removed."""
+        wanted = list(ids)
+        if not wanted:
+            return 0
+        stmt = dead_letters.delete().where(dead_letters.c.id.in_(wanted))
+        with self._write("removing dead letters") as conn:
+            return int(conn.execute(stmt).rowcount)
+
+    # -- service keys --------------------------------------------------------------------
+    def add_key(self, key: ApiKey) -> None:
+        """Keep a new key; a name already used (even by a revoked key) is refused."""
+        with self._write("adding a key") as conn:
+            taken = conn.execute(sa.select(api_keys.c.name).where(
+                api_keys.c.name == key.name)).first()
+            if taken is not None:
+                raise ServiceError(f"a key named {key.name!r} exists already; pick another "
+                                   "name (revoked keys keep theirs)")
+            conn.execute(api_keys.insert(), _key_row(key))
+
+    def find_key(self, key_hash: str) -> ApiKey | None:
+        """The key whose secret hashes to ``key_hash`` (revoked or not), or ``None``."""
+        with self._read("reading a key") as conn:
+            row = conn.execute(sa.select(api_keys).where(
+                api_keys.c.key_hash == key_hash)).first()
+        return _key(row) if row is not None else None
+
+    def list_keys(self) -> list[ApiKey]:
+        """Every key, by name."""
+        with self._read("listing keys") as conn:
+            rows = conn.execute(sa.select(api_keys).order_by(api_keys.c.name)).all()
+        return [_key(row) for row in rows]
+
+    def revoke_key(self, name: str, at: datetime) -> bool:
+        """Revoke the key ``name``; False if there is no such key or it was revoked."""
+        stmt = api_keys.update().where(
+            api_keys.c.name == name, api_keys.c.revoked_at.is_(None)).values(revoked_at=at)
+        with self._write("revoking a key") as conn:
+            return bool(conn.execute(stmt).rowcount)
+
     def drop_schema(self) -> None:
         """Drop this store's own PostgreSQL schema and everything in it (test sessions).
 
@@ -340,3 +429,14 @@ class _Taken(Exception):
 def _dead_row(letter: DeadLetter) -> dict[str, Any]:
     return {"id": letter.id, "source": letter.source, "record_id": letter.record_id,
             "reason": letter.reason, "payload": letter.payload, "at": letter.at}
+
+
+def _key_row(key: ApiKey) -> dict[str, Any]:
+    return {"name": key.name, "key_hash": key.key_hash, "actor": key.actor,
+            "roles": list(key.roles), "scope": list(key.scope), "created_at": key.created_at,
+            "revoked_at": key.revoked_at}
+
+
+def _key(row: Any) -> ApiKey:
+    return ApiKey(row.name, row.key_hash, row.actor, tuple(row.roles), tuple(row.scope),
+                  row.created_at, row.revoked_at)

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 #: The Alembic revision these tables match; a test keeps it equal to the migrations' head.
-SCHEMA_REVISION = "0002_calendar"
+SCHEMA_REVISION = "0003_service"
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -193,6 +193,18 @@ duty = sa.Table(
     sa.Column("level", sa.String(32), primary_key=True),
 )
 
+#: service keys: only the SHA-256 of each secret is kept
+api_keys = sa.Table(
+    "api_keys", metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("roles", Json, nullable=False),
+    sa.Column("scope", Json, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime),
+)
+
 #: every table, parents before children (the order to create, the reverse to empty)
 ALL_TABLES = (cases, events, timers, outbox, dead_letters, cursors, workflows,
-              grid_nodes, people, duty)
+              grid_nodes, people, duty, api_keys)

@@ -1,0 +1,180 @@
+"""The cockpit kept current over a store: one columnar snapshot, re-read in the background.
+
+Every view (the page's JSON, the HTML snapshot, the terminal) is computed from a
+:class:`Reading`: the snapshot of every case (for the aggregation kernel) plus the few records
+the side panels need (campaign tasks, command and recruitment orders, public-opinion cases),
+taken in the same pass over the store. A reading older than ``max_age`` seconds (or twice
+what the last read took, if longer) is replaced by a fresh one in a background thread while
+requests go on being answered from the last one; ``generation`` moves only when what was
+read differs, so a page polling it refetches only when a figure can have changed (a case
+turning red, a task checked in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from govflow.cockpit.formulas import Formulas
+from govflow.cockpit.kpi import TASK_CATEGORIES, Cockpit, from_grid
+from govflow.kernels.columns import NEVER
+from govflow.kernels.snapshot import Snapshot, snapshot
+from govflow.records import Case
+
+#: sources whose cases are citizens' messages (舆情): the public-opinion panel's topics
+OPINION_SOURCES = ("hotline_feed", "zhengwu_board", "zhengwu_labeled", "public_opinion")
+
+
+@dataclass(frozen=True, slots=True)
+class Opinion:
+    """A citizen message's case, as the public-opinion panel counts it."""
+
+    topic: str
+    opened: int
+    closed: int
+    cell: str
+
+
+@dataclass
+class Reading:
+    """One consistent pass over the store."""
+
+    snapshot: Snapshot
+    tasks: list[Case]
+    opinions: list[Opinion]
+    digest: str
+    generation: int
+    read_at: float  # time.time() of the read
+    seconds: float  # how long the read took
+    end: int  # the window's default end: the latest opening or closing, plus one second
+    cockpits: dict[tuple[int, int], Cockpit] = field(default_factory=dict)
+
+
+def _digest(snap: Snapshot, tasks: list[Case]) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    cols = snap.columns
+    for arr in (cols.cell, cols.status, cols.light, cols.closed, cols.due, cols.rework,
+                cols.opened):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    for case in tasks:
+        h.update(f"{case.id}:{case.rev};".encode())
+    return h.hexdigest()
+
+
+def _end(snap: Snapshot) -> int:
+    cols = snap.columns
+    if len(cols) == 0:
+        return int(time.time())
+    closed = cols.closed[cols.closed != NEVER]
+    last = max(int(cols.opened.max()), int(closed.max()) if closed.size else 0)
+    return last + 1
+
+
+def read(cases: Iterable[Case], index: dict[str, int],
+         opinion_sources: tuple[str, ...] = OPINION_SOURCES) -> tuple[Snapshot, list[Case],
+                                                                        list[Opinion]]:
+    """The snapshot of ``cases`` and, from the same pass, the panels' records."""
+    tasks: list[Case] = []
+    opinions: list[Opinion] = []
+    sources = set(opinion_sources)
+
+    def tee() -> Iterator[Case]:
+        for case in cases:
+            if case.category in TASK_CATEGORIES:
+                tasks.append(case)
+            elif case.source in sources:
+                closed = NEVER if case.closed_at is None else int(case.closed_at.timestamp())
+                opinions.append(Opinion(case.category.split("/", 1)[0],
+                                        int(case.opened_at.timestamp()), closed, case.cell))
+            yield case
+
+    snap = snapshot(tee(), index)
+    return snap, tasks, opinions
+
+
+class LiveCockpit:
+    """The cockpit of ``store`` over ``grid``, refreshed at most every ``max_age`` seconds."""
+
+    def __init__(self, store: Any, grid: Any, formulas: Formulas | None = None, *,
+                 max_age: float = 2.0, opinion_sources: tuple[str, ...] = OPINION_SOURCES
+                 ) -> None:
+        self.store = store
+        self.grid = grid
+        self.formulas = formulas or Formulas.build()
+        self.max_age = max_age
+        self.opinion_sources = opinion_sources
+        self.index = dict(grid.to_arrays().index)
+        self._reading: Reading | None = None
+        self._lock = threading.Lock()
+        self._refreshing = False
+        self._first = threading.Lock()
+
+    # -- readings --------------------------------------------------------------------------
+    def _read(self) -> Reading:
+        started = time.perf_counter()
+        snap, tasks, opinions = read(self.store.iter_cases(), self.index,
+                                     self.opinion_sources)
+        digest = _digest(snap, tasks)
+        last = self._reading
+        generation = 1 if last is None else last.generation + (last.digest != digest)
+        if last is not None and last.digest == digest:
+            last.read_at = time.time()
+            return last
+        return Reading(snap, tasks, opinions, digest, generation, time.time(),
+                       time.perf_counter() - started, _end(snap))
+
+    def refresh(self) -> Reading:
+        """Read the store now (in this thread) and keep the reading."""
+        reading = self._read()
+        with self._lock:
+            self._reading = reading
+        return reading
+
+    def reading(self) -> Reading:
+        """The current reading: the first call reads; later ones start a background
+        re-read when the reading is older than ``max_age`` and answer from this one."""
+        current = self._reading
+        if current is None:
+            with self._first:
+                if self._reading is None:
+                    return self.refresh()
+                return self._reading
+        # a large store takes long to read: re-read at most every twice its read time, so
+        # the server is not kept reading (1e6 cases on SQLite: about 20 s a read)
+        if time.time() - current.read_at >= max(self.max_age, 2 * current.seconds):
+            with self._lock:
+                start = not self._refreshing
+                self._refreshing = True
+            if start:
+                threading.Thread(target=self._background, daemon=True,
+                                 name="cockpit-refresh").start()
+        return current
+
+    def _background(self) -> None:
+        try:
+            self.refresh()
+        finally:
+            with self._lock:
+                self._refreshing = False
+
+    # -- the cockpit -------------------------------------------------------------------------
+    def cockpit(self, days: float = 30.0, until: int | None = None,
+                reading: Reading | None = None) -> Cockpit:
+        """The cockpit over ``days`` ending at ``until`` (default: :attr:`Reading.end`)."""
+        r = reading or self.reading()
+        t1 = int(until) if until is not None else r.end
+        t0 = t1 - int(days * 86400)
+        key = (t0, t1)
+        found = r.cockpits.get(key)
+        if found is None:
+            found = from_grid(r.snapshot, self.grid, t0=t0, t1=t1, formulas=self.formulas)
+            if len(r.cockpits) > 8:
+                r.cockpits.clear()
+            r.cockpits[key] = found
+        return found

@@ -1,0 +1,139 @@
+"""Errors as RFC 9457 problem documents (``application/problem+json``).
+
+The engine's own exceptions carry the message a user needs; here each kind gets its HTTP
+status and a stable ``type``. The document names the case, trigger or field where known.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from govflow.errors import (
+    AuthError,
+    CalendarError,
+    CaseError,
+    CaseNotFound,
+    ConflictError,
+    ContentionError,
+    DataError,
+    GovflowError,
+    GuardError,
+    PermissionDenied,
+    RequestTooLarge,
+    StoreError,
+    TransitionNotAllowed,
+    WorkflowError,
+)
+
+log = logging.getLogger("govflow.service")
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://govflow.dev/problems/"
+
+#: most specific first: the first class an error is an instance of decides
+STATUS: tuple[tuple[type[GovflowError], int, str], ...] = (
+    (AuthError, 401, "unauthorized"),
+    (RequestTooLarge, 413, "too-large"),
+    (CaseNotFound, 404, "not-found"),
+    (PermissionDenied, 403, "forbidden"),
+    (ConflictError, 409, "conflict"),
+    (TransitionNotAllowed, 409, "transition-not-allowed"),
+    (ContentionError, 503, "contention"),
+    (StoreError, 503, "store-unavailable"),
+    (DataError, 422, "invalid-data"),
+    (GuardError, 422, "guard-failed"),
+    (CalendarError, 422, "calendar"),
+    (WorkflowError, 422, "workflow"),
+    (GovflowError, 400, "bad-request"),
+)
+
+_TITLES = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+           413: "Content Too Large", 422: "Unprocessable Content", 400: "Bad Request",
+           405: "Method Not Allowed", 500: "Internal Server Error",
+           503: "Service Unavailable"}
+
+
+def problem(
+    status: int, detail: str, *, kind: str | None = None, instance: str | None = None,
+    headers: dict[str, str] | None = None, **extra: Any,
+) -> JSONResponse:
+    """A problem document response."""
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + kind if kind else "about:blank",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def status_of(exc: GovflowError) -> tuple[int, str]:
+    for cls, status, kind in STATUS:
+        if isinstance(exc, cls):
+            return status, kind
+    return 400, "bad-request"  # pragma: no cover - GovflowError is last
+
+
+def from_error(exc: GovflowError, instance: str | None = None) -> JSONResponse:
+    """The problem document for one of govflow's errors."""
+    status, kind = status_of(exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, CaseError) and exc.case_id:
+        extra["case_id"] = exc.case_id
+    if isinstance(exc, TransitionNotAllowed):
+        extra.update(state=exc.state, trigger=exc.trigger, allowed=list(exc.allowed))
+    if isinstance(exc, PermissionDenied):
+        extra.update(actor=exc.actor, trigger=exc.trigger)
+    if isinstance(exc, ConflictError):
+        extra.update(expected_version=exc.expected, current_version=exc.actual)
+    headers = None
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="govflow"'}
+    elif status == 503:
+        headers = {"Retry-After": "1"}
+    return problem(status, str(exc), kind=kind, instance=instance, headers=headers, **extra)
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of ``app`` with a problem document."""
+
+    async def govflow_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, GovflowError)
+        if isinstance(exc, StoreError):
+            log.warning("store error on %s: %s", request.url.path, exc)
+        return from_error(exc, request.url.path)
+
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
+             "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        shown = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
+        return problem(422, f"the request is not valid: {shown}", kind="invalid-request",
+                       instance=request.url.path, errors=errors)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return problem(exc.status_code, str(exc.detail), instance=request.url.path,
+                       headers=dict(exc.headers) if exc.headers else None)
+
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "the service failed on this request; the error is in its log",
+                       kind="internal", instance=request.url.path)
+
+    app.add_exception_handler(GovflowError, govflow_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, crashed)
