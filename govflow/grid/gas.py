@@ -61,7 +61,7 @@ class GasProgress:
 def start_gas_campaign(engine: Any, grid: Grid, node: str,
                        premises: Mapping[str, Sequence[str]], *, name: str, actor: Actor,
                        check_within: str = "5 workdays", batch: int = 1000) -> GasCampaign:
-    """One ``gas_safety_check`` per premises of each cell under ``node`` (cells outside: refused)."""
+    """A ``gas_safety_check`` per premises of each cell under ``node`` (others: refused)."""
     grid.node(node)
     check_may_open(engine, grid, node, WORKFLOW, actor)
     inside = set(grid.cells_under(node))
