@@ -76,7 +76,7 @@ def start_gas_campaign(engine: Any, grid: Grid, node: str,
         OpenRequest(WORKFLOW, cell, CATEGORY,
                     {"campaign": cid, "campaign_name": name, "campaign_node": node,
                      "premises": place, "check_within": check_within},
-                    "campaign", cell, now, actor)
+                    "gas_campaign", cell, now, actor)
         for cell in sorted(premises) for place in premises[cell]]
     if not requests:
         raise GridError([Problem("<gas campaign>", None, node, "no premises to check: give "
