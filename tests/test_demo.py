@@ -207,7 +207,9 @@ def test_the_subsystems_run_and_their_figures_are_reported(
     subs = two_days[0].subsystems
     n = subs["counts"]
     gas = subs["gas"]
-    assert gas["premises"] == 24 and 0 < gas["checked"] <= gas["premises"]
+    assert gas["premises"] == subs["party"]["households"] == 24
+    assert 0 < gas["checked"] <= gas["premises"]
+    assert subs["party"]["branches"] == 3 and subs["party"]["groups"] == 6
     assert n["patrols_scheduled"] > n["patrols_walked"] > 0
     assert n["vision_confirmed"] > 0 and n["vision_false_alarms"] > 0
     assert sum(v["confirmed"] for v in subs["vision"].values()) == n["vision_confirmed"]

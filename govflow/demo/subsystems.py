@@ -1,9 +1,10 @@
 """The seed's subsystems in the demo: a gas-safety campaign, recurring patrols, AI-vision
 confirmation, message triage, and at the end the stage KPIs and the assessment.
 
-Day 2 at 09:00 a street cadre starts a gas campaign over the first community (eight
-premises a cell). Patrol schedules run on the first cell of each street at peak hours on
-work days. Every evening at 18:00 the teams act: a share of the checks is walked (about one
+Day 2 at 09:00 a street cadre starts a gas campaign over the households on record of the
+first community (its party branches, building groups and households, each linked to a
+party member, are generated and validated first). Patrol schedules run on the first cell
+of each street at peak hours on work days. Every evening at 18:00 the teams act: a share of the checks is walked (about one
 in eight finds a hazard, which opens its rectification), rectifications due for
 re-inspection pass and go on the watch list, due revisits are recorded clean, the day's
 patrols are walked (one in five finds a problem), and messages waiting for a person are
@@ -20,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from govflow.errors import GovflowError
-from govflow.grid.gas import gas_progress, record_check, sample_premises, start_gas_campaign
+from govflow.grid.gas import gas_progress, record_check, start_gas_campaign
 from govflow.grid.patrols import FINDING_WORKFLOWS, PatrolSchedule, open_patrols, record_patrol
 from govflow.records import Actor
 
@@ -66,9 +67,21 @@ class Subsystems:
         self._count("patrols_scheduled", len(ids))
 
     def gas(self, engine: Any, grid: Any) -> None:
+        from govflow.grid.party import generate_party, party_arrays, validate_party
+
         community = grid.children(grid.children(grid.root)[0])[0]
-        campaign = start_gas_campaign(engine, grid, community,
-                                      sample_premises(grid, community, per_cell=8),
+        party = generate_party(grid, grid.cells_under(community))  # 2 buildings × 4 homes
+        validate_party(party, grid)
+        arrays = party_arrays(party, grid)
+        self.figures["party"] = {
+            "branches": sum(o.kind == "branch" for o in party.orgs),
+            "groups": sum(o.kind == "group" for o in party.orgs),
+            "households": int(arrays.households[grid.to_arrays().index[community]]),
+            "members": len({h.member for h in party.households})}
+        premises: dict[str, list[str]] = {}
+        for home in party.households:  # the households on record are the premises checked
+            premises.setdefault(home.cell, []).append(f"{home.id} {home.address}")
+        campaign = start_gas_campaign(engine, grid, community, premises,
                                       name="燃气安全排查", actor=CADRE)
         self.gas_id = campaign.id
 
@@ -82,7 +95,7 @@ class Subsystems:
 
     def _act(self, engine: Any, case: Any, now: datetime) -> None:
         wf, state, cid = case.workflow, case.state, case.id
-        if wf == "gas_safety_check" and _share(case, "walk") < 0.5:
+        if wf == "gas_safety_check" and _share(case, f"walk{now.date()}") < 0.5:
             hazards = ["未加装安全阀"] if _share(case, "hazard") < 0.125 else []
             record_check(engine, cid, actor=TEAM, hazards=hazards)
             self._count("gas_checks")

@@ -97,6 +97,12 @@ def _subsystems(console: Any, subs: dict[str, Any]) -> None:
     if not subs:
         return
     n = subs.get("counts", {})
+    party = subs.get("party")
+    if party:
+        console.print(
+            f"party organisations (组织强网): {party['branches']} grid branches, "
+            f"{party['groups']} building groups, {party['households']} households linked to "
+            f"{party['members']} party members (联户党员)")
     gas = subs.get("gas")
     if gas:
         console.print(
