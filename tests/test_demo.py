@@ -198,3 +198,24 @@ def test_late_draws_pass_the_limit() -> None:
     assert all(minutes(rng, 10, late=1.0, limit=30) > 30 for _ in range(100))
     draws = sorted(minutes(rng, 10) for _ in range(1001))
     assert 8 < draws[500] < 12
+
+
+@pytest.mark.slow
+def test_the_subsystems_run_and_their_figures_are_reported(
+        two_days: tuple[DemoResult, DemoResult]) -> None:
+    """Gas campaign, patrols, AI-vision confirmation, message triage, stage KPIs and the
+    assessment all ran and each has its figure."""
+    subs = two_days[0].subsystems
+    n = subs["counts"]
+    gas = subs["gas"]
+    assert gas["premises"] == subs["party"]["households"] == 24
+    assert 0 < gas["checked"] <= gas["premises"]
+    assert subs["party"]["branches"] == 3 and subs["party"]["groups"] == 6
+    assert n["patrols_scheduled"] > n["patrols_walked"] > 0
+    assert n["vision_confirmed"] > 0 and n["vision_false_alarms"] > 0
+    assert sum(v["confirmed"] for v in subs["vision"].values()) == n["vision_confirmed"]
+    assert n.get("messages_classified", 0) > 0
+    assert set(subs["kpis"]) >= {"on_time_registration", "accurate_dispatch", "handling_rate"}
+    assert 0 < subs["kpis"]["on_time_registration"] <= 1
+    assert 0 < subs["assessment"]["district"] <= 100
+    assert subs["assessment"]["cells_scored"] > 0

@@ -30,7 +30,7 @@ def district() -> WorkflowSet:
 @pytest.mark.parametrize(
     "name",
     ["standard_case", "rectification", "street_vending", "hotline", "emergency_task",
-     "command_order", "patrol"],
+     "command_order", "patrol", "gas_safety_check"],
 )  # fmt: skip
 def test_every_line_is_valid_mermaid_state_syntax(district: WorkflowSet, name: str) -> None:
     """Each line of each district diagram is one of the stateDiagram-v2 forms we emit."""

@@ -73,3 +73,18 @@ def test_patrol_steps_drive_patrol_cases_to_their_end(pl: ModuleType) -> None:
     assert (report.opened, report.triggered, report.dead) == (30, 60, 0)
     states = Counter((c.state, bool(c.data["issues"])) for c in harness.cases())
     assert set(states) <= {("closed", False), ("handed_off", True)}
+
+
+def test_a_handed_off_patrol_opens_a_rectification_linked_to_it(pl: ModuleType) -> None:
+    """Every patrol that found issues becomes a rectification case carrying its id."""
+    plugin = pl.PoliticsLaw(sample_size=90)
+    harness = PluginHarness(plugin, workflows=ROOT / "workflows.yaml", grid=district(0))
+    harness.run("police_patrols")
+    handed = {c.id for c in harness.cases() if c.state == "handed_off"}
+    assert handed and {h["patrol_case"] for h in plugin.handoffs} == handed
+    report = harness.run("patrol_handoffs")
+    assert report.opened == len(handed) and report.dead == 0
+    fixes = [c for c in harness.cases() if c.workflow == "rectification"]
+    assert {c.data["patrol"] for c in fixes} == handed
+    assert all(c.state == "found" and c.category == "patrol_finding" for c in fixes)
+    assert harness.run("patrol_handoffs").opened == 0   # taken in once

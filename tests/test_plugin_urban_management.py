@@ -156,3 +156,39 @@ def test_a_missing_la_data_file_names_the_path_and_govflow_data_dir(
     assert str(tmp_path / "la311" / "MyLA311_2017_subset.csv") in message
     assert "GOVFLOW_DATA_DIR" in message
 
+
+
+def test_confirmation_moves_a_detection_into_its_workflow_and_rejection_closes_it(
+        um: ModuleType) -> None:
+    """Confirm: the same case moves from standard_case/reported into street_vending/found
+    (history kept, the new deadline set); reject: invalid as a false alarm; the threshold
+    report counts both per kind and per camera."""
+    harness, plugin = harness_for(um, threshold=0.8)
+    cells = district(0).cells()
+    base = {"kind": "street_vending", "detected_at": "2026-09-29T10:00:00+08:00",
+            "confidence": 0.5}
+    harness.feed("ai_vision", [
+        {**base, "id": "a", "camera": "cam-1", "cell": cells[1]},
+        {**base, "id": "b", "camera": "cam-1", "cell": cells[2]},
+        {**base, "id": "c", "camera": "cam-2", "cell": cells[3], "kind": "oil_fumes"},
+    ])
+    by_ref = {c.data["ref"]: c for c in harness.cases()}
+    registrar = Actor.of("reg", "registrar", "grid_worker", "inspector")
+    engine = harness.engine
+    moved = um.vision.confirm(engine, by_ref["a"].id, actor=registrar)
+    assert (moved.workflow, moved.state, moved.category) == ("street_vending", "found",
+                                                             "street_vending")
+    assert moved.due_at is not None and moved.data["confirmed_by"] == "reg"
+    assert [e.trigger for e in engine.history(moved.id)] == ["open", "move"]
+    assert engine.fire(moved.id, "persuade", actor=registrar).state == "persuading"
+    fumes = um.vision.confirm(engine, by_ref["c"].id, actor=registrar)
+    assert (fumes.workflow, fumes.state) == ("rectification", "found")
+    rejected = um.vision.reject(engine, by_ref["b"].id, actor=registrar)
+    assert rejected.state == "invalid" and rejected.is_closed
+    with pytest.raises(um.vision.DataError):
+        um.vision.confirm(engine, moved.id, actor=registrar)
+    report = um.vision.threshold_report(harness.cases(), plugin.threshold)
+    assert report.by_camera["cam-1"].confirmed == 1
+    assert report.by_camera["cam-1"].false_alarm_rate == 0.5
+    assert report.by_kind["oil_fumes"].confirm_rate == 1.0
+    assert report.by_kind["street_vending"].false_alarms == 1

@@ -49,10 +49,10 @@ def test_builtin_names_are_exported() -> None:
 
 
 def test_district_file_loads_every_workflow(district: WorkflowSet) -> None:
-    """The district's workflows.yaml loads with the seven workflows other modules rely on."""
+    """The district's workflows.yaml loads with the eight workflows other modules rely on."""
     assert set(district.workflows) == {
         "standard_case", "rectification", "street_vending", "hotline", "emergency_task",
-        "command_order", "patrol",
+        "command_order", "patrol", "gas_safety_check",
     }  # fmt: skip
     needed = {
         "reporter", "grid_worker", "registrar", "dispatcher", "handler", "checker", "inspector",

@@ -32,6 +32,13 @@ from govflow.kernels.figures import FIELDS
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
+def ratio(num: NDArray[Any], den: NDArray[Any]) -> NDArray[np.float64]:
+    """``num / den`` element-wise, NaN where the denominator is not positive."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: NDArray[np.float64] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    return out
+
+
 class KpiSettingsError(GovflowError):
     """A KPI formula or the cockpit settings file is wrong (the message names which)."""
 
@@ -177,8 +184,7 @@ class Formulas:
                 counts[f.key] = num
             else:
                 den = side(f.denominator)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    out[f.key] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+                out[f.key] = ratio(num, den)
         return out
 
     def describe(self) -> list[dict[str, Any]]:

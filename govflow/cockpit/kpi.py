@@ -8,6 +8,18 @@
 - on-post rate (到岗率) = campaign tasks confirmed by their deadline ÷ tasks required
 - mean and p90 handling time (p90 from log-binned histograms, within 3.1 %)
 - hotspots: cells where one category was reported at least ``min_count`` times
+
+Stage KPIs, from the duty kernel (:func:`stage_kpis`; counts in :mod:`govflow.kernels.duty`):
+
+- on-time registration (按时立案率) = registered by the due time ÷ registered
+- due to dispatch (应派遣数) = dispatched in the window + waiting past due at its end
+- on-time dispatch (按时派遣率) = dispatched by the due time ÷ due to dispatch
+- accurate dispatch (准确派遣率) = dispatched and never returned for re-dispatch ÷ due to
+  dispatch
+- due to handle (应处置数) = handled in the window + waiting past due at its end
+- handling rate (处置率) = handled ÷ due to handle; on-time handling (按期处置率) = handled by
+  the due time ÷ due to handle
+- hotline satisfaction (满意率) = callbacks (回访) where the caller was satisfied ÷ callbacks
 """
 
 from __future__ import annotations
@@ -18,10 +30,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from govflow.cockpit.formulas import Formulas
+from govflow.cockpit.formulas import Formulas, ratio
 from govflow.grid.campaign import CATEGORY as CAMPAIGN
 from govflow.grid.dispatch import CATEGORY as COMMAND_ORDER
 from govflow.grid.dispatch import RECRUITMENT
+from govflow.kernels.duty import DutyFigures
+from govflow.kernels.duty_columns import DUTY
 from govflow.kernels.figures import NodeFigures
 from govflow.kernels.snapshot import Snapshot
 
@@ -205,3 +219,26 @@ def from_grid(snapshot: Snapshot, grid: Any, *, t0: int, t1: int,
     names = tuple(grid.node(c).name for c in arrays.codes)
     return build(snapshot, arrays.codes, arrays.parent, arrays.tier, t0=t0, t1=t1,
                  names=names, formulas=formulas)
+
+
+#: each stage KPI: (numerator field, denominator field) of the duty kernel's rows
+STAGE_KPIS: dict[str, tuple[str, str]] = {
+    "on_time_registration": ("registered_on_time", "registered"),
+    "on_time_dispatch": ("dispatched_on_time", "due_to_dispatch"),
+    "accurate_dispatch": ("dispatched_accurately", "due_to_dispatch"),
+    "handling_rate": ("handled", "due_to_handle"),
+    "on_time_handling": ("handled_on_time", "due_to_handle"),
+    "satisfaction": ("satisfied", "revisited"),
+}
+
+
+def stage_kpi(rows: NDArray[np.int64], name: str) -> NDArray[np.float64]:
+    """One stage KPI for every row of duty counts (NaN where its denominator is 0)."""
+    num, den = STAGE_KPIS[name]
+    return ratio(rows[:, DUTY[num]], rows[:, DUTY[den]])
+
+
+def stage_kpis(figures: DutyFigures, row: int, *, people: bool = False) -> dict[str, float]:
+    """Every stage KPI of one node (or person) row, by name."""
+    rows = figures.people if people else figures.nodes
+    return {name: float(stage_kpi(rows[row:row + 1], name)[0]) for name in STAGE_KPIS}

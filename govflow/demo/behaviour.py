@@ -72,9 +72,9 @@ def next_step(case: Case, rng: random.Random) -> Step | None:
     return rule(case, case.state_entered_at, rng) if rule else None
 
 
-def _std_reported(c: Case, t: datetime, r: random.Random) -> Step:
-    if c.category.startswith("ai_unconfirmed") and r.random() < 0.3:
-        return _step("invalidate", "registrar", t, minutes(r, 12), r, reason="AI 误报")
+def _std_reported(c: Case, t: datetime, r: random.Random) -> Step | None:
+    if c.category.startswith("ai_unconfirmed"):
+        return None  # a person looks at the frame: demo.subsystems confirms or rejects it
     return _step("register", "registrar", t, minutes(r, 6, late=0.04, limit=30), r)
 
 

@@ -47,6 +47,8 @@ class DemoResult:
     timers: int = 0
     cases: dict[str, int] = field(default_factory=dict)      # end-state figures of all cases
     campaign: dict[str, Any] = field(default_factory=dict)
+    #: gas campaign, patrols, vision, triage, stage KPIs and assessment (demo.subsystems)
+    subsystems: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     html: Path | None = None
 
@@ -67,4 +69,5 @@ class DemoResult:
             "messages": dict(self.messages), "events": dict(self.events),
             "timers": self.timers, "cases": dict(self.cases),
             "campaign": {k: v for k, v in self.campaign.items() if k != "id"},
+            "subsystems": self.subsystems,
         }

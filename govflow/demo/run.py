@@ -21,12 +21,15 @@ from govflow.demo.intake_view import EngineView
 from govflow.demo.progress import Progress
 from govflow.demo.records import MAKERS, ORDER, DayFeed, Generators, day_records
 from govflow.demo.result import DemoResult, Options
+from govflow.demo.subsystems import GAS_DAY, TEAM_HOUR, Subsystems
 from govflow.demo.timeline import (
     CAMPAIGN_DAY,
     CAMPAIGN_HOUR,
     START,
     at_hour,
+    day_start,
     first_moment,
+    local_hour,
     steps_of,
 )
 from govflow.demo.workforce import Workforce
@@ -84,6 +87,9 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     rematch_at = at_hour(campaign_day, CAMPAIGN_HOUR + REMATCH_AFTER_HOURS, origin)
     over_at = at_hour(campaign_day, CAMPAIGN_HOUR + 2 * REMATCH_AFTER_HOURS, origin)
     mob: mobilise.Mobilisation | None = None
+    subs = Subsystems()
+    subs.start(engine, grid, opts.days, day_start(1, origin))
+    gas_at = at_hour(min(GAS_DAY, opts.days), 9.0, origin)
     sim_start = clock()
     with Progress(opts.days, quiet=opts.quiet) as bar:
         bar.started = sim_start
@@ -96,6 +102,8 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
                 result.timers += engine.run_until(moment)
                 if k % INTAKE_EVERY == INTAKE_EVERY - 1:
                     _take(intakes, feeds, moment, result)
+                    workforce.settle()
+                    subs.detections(engine, workforce.open_of("ai_vision"))
                 workforce.settle()
                 if moment == campaign_at:
                     warmup.finish(proc)
@@ -109,12 +117,19 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
                 elif moment == over_at and mob is not None:
                     mobilise.close_orders(engine, world.staff, mob, workforce.open)
                     workforce.settle()
+                if moment == gas_at:
+                    subs.gas(engine, grid)
+                elif local_hour(moment) == TEAM_HOUR:
+                    subs.evening(engine, moment)
                 due = workforce.due(moment)
                 if due:
                     workforce.apply(engine, due)
                 bar.update(moment, day - 1 + (k + 1) / len(steps), workforce.opened.total())
             while engine.deliver_outbox(5000):
                 pass
+    subs.finish(engine, grid, int(day_start(1, origin).timestamp()),
+                int(day_start(opts.days + 1, origin).timestamp()))
+    result.subsystems = {**subs.figures, "counts": dict(sorted(subs.counts.items()))}
     result.seconds["simulate"] = clock() - sim_start
     _collect(result, workforce, world, mob)
     return result, world, mob

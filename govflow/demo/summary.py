@@ -82,6 +82,7 @@ def _figures(console: Any, result: DemoResult) -> None:
             f"{camp['available']:,} available volunteers (travel {camp['travel']}), "
             f"{camp['replaced']} silent replaced by {camp['refilled']} rematched, "
             f"{camp['unanswered']} still silent when the emergency ended")
+    _subsystems(console, result.subsystems)
     s = result.seconds
     sim = s.get("simulate", 0.0) or 1e-9
     console.print(
@@ -102,6 +103,50 @@ def _serve_line(url: str, opts: Options) -> str:
     except GovflowError:  # not beside a checkout: the defaults of serve
         return f"govflow serve --store '{url}'"
     return f"govflow serve --store '{url}' --workflows {flows} --plugins-dir {plugins}"
+
+
+def _subsystems(console: Any, subs: dict[str, Any]) -> None:
+    """Gas campaign, patrols, AI vision, triage; the stage KPIs and the assessment."""
+    from govflow.cockpit.assessment import FORMULA
+
+    if not subs:
+        return
+    n = subs.get("counts", {})
+    party = subs.get("party")
+    if party:
+        console.print(
+            f"party organisations (组织强网): {party['branches']} grid branches, "
+            f"{party['groups']} building groups, {party['households']} households linked to "
+            f"{party['members']} party members (联户党员)")
+    gas = subs.get("gas")
+    if gas:
+        console.print(
+            f"gas-safety campaign (燃气安全排查): {gas['checked']:,} of {gas['premises']:,} "
+            f"premises checked, {gas['hazards']} hazards found, {gas['rectified']} rectified")
+    console.print(
+        f"patrols (常态化巡查): {n.get('patrols_scheduled', 0):,} scheduled on work days, "
+        f"{n.get('patrols_walked', 0):,} walked, {n.get('patrol_findings', 0)} findings "
+        f"opened cases; AI vision: {n.get('vision_confirmed', 0)} confirmed, "
+        f"{n.get('vision_false_alarms', 0)} false alarms over "
+        f"{subs.get('vision_cameras', 0)} cameras (by kind: " + ", ".join(
+            f"{kind} {v['confirmed']}/{v['confirmed'] + v['false_alarms']}"
+            for kind, v in subs.get("vision", {}).items()) + "); messages classified by hand "
+        f"(人工分类): {n.get('messages_classified', 0)}")
+    k = subs.get("kpis", {})
+    if k:
+        console.print(
+            "stage KPIs (district): " + ", ".join(
+                f"{label} {k[name]:.1%}" for name, label in (
+                    ("on_time_registration", "按时立案率"), ("on_time_dispatch", "按时派遣率"),
+                    ("accurate_dispatch", "准确派遣率"), ("handling_rate", "处置率"),
+                    ("on_time_handling", "按期处置率"), ("satisfaction", "满意率"))
+                if k.get(name) is not None))
+    a = subs.get("assessment")
+    if a:
+        console.print(
+            f"assessment (四个一体): district {a['district']}, cells scored "
+            f"{a['cells_scored']} (median {a['cell_median']}, lowest {a['cell_min']}); "
+            f"{FORMULA}; weights 0.3/0.3/0.2/0.2", soft_wrap=True)
 
 
 def _where(console: Any, result: DemoResult, world: World, page: Any, opts: Options) -> None:

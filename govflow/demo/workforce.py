@@ -35,8 +35,9 @@ def key_of(case: Case) -> str:
         return f"{case.source}|{data['ref']}"
     if data.get("person") is not None:
         return f"order|{data.get('round', 0)}|{data['person']}"
-    if data.get("campaign") is not None:
-        return f"campaign|{case.cell}"
+    if data.get("campaign") is not None:  # one task a cell; a gas check a premises
+        place = data.get("premises") or data.get("shop") or ""
+        return f"campaign|{case.workflow}|{case.cell}|{place}"
     return f"{case.source}|{case.cell}|{case.category}|{case.opened_at.isoformat()}"
 
 

@@ -178,6 +178,16 @@ class Engine:
         """The result of a due revisit: a rebound reopens the case (rework)."""
         return self._one(lambda batch: record_revisit(batch, case_id, rebound, actor, note))
 
+    def move(
+        self, case_id: str, workflow: str, *, actor: Actor, category: str | None = None,
+        data: dict[str, Any] | None = None, reason: str = "", from_states: tuple[str, ...] = (),
+    ) -> Case:
+        """Move an open case into another workflow's initial state, keeping its id and its
+        history (a ``move`` event): a person confirmed what a provisional case is."""
+        return self._one(lambda batch: ops.move(batch, case_id, workflow, actor,
+                                                category=category, data=data, reason=reason,
+                                                from_states=from_states))
+
     def allowed_triggers(self, case_id: str, actor: Actor) -> list[str]:
         """The triggers ``actor`` may fire on the case now (roles, scope, guards)."""
         batch = Batch(self._rt, self.clock.now())
@@ -422,7 +432,8 @@ class Engine:
                     hooks.case_opened(case, event)
                 elif trigger == "escalate":
                     hooks.case_escalated(case, event)
-                elif trigger not in ENGINE_EVENTS and not event.data.get("note"):
+                elif ((trigger not in ENGINE_EVENTS or trigger == "move")
+                      and not event.data.get("note")):
                     hooks.case_transitioned(case, event)
                     if self._rt.spec(case.workflow, case.version).states[event.dest].final:
                         hooks.case_closed(case, event)

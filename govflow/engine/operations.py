@@ -329,3 +329,52 @@ def supervise(batch: Batch, case_id: str, level: str, actor: Actor, reason: str)
 
 def _on_duty(batch: Batch, case: Case) -> str:
     return batch.rt.grid.on_duty(case.owner) or case.owner
+
+
+# -- moving a case into another workflow ---------------------------------------------------
+def move(batch: Batch, case_id: str, workflow: str, actor: Actor, *, category: str | None,
+         data: dict[str, Any] | None, reason: str, from_states: tuple[str, ...] = ()) -> Case:
+    """Move an open case into ``workflow``'s initial state, keeping its id and its log.
+
+    Used when a person confirms what a provisional case is (an unsure AI detection, an
+    unclassified message). The actor needs a role that may open the target workflow and the
+    case's cell in scope; ``from_states`` (if given) lists the states it may leave from.
+    """
+    case = batch.case(case_id)
+    rt = batch.rt
+    target = rt.spec(workflow)
+    if case.is_closed:
+        raise CaseError(f"case {case.id!r} is closed ({case.state}): it cannot move into "
+                        f"{workflow!r}", case_id=case.id)
+    if from_states and case.state not in from_states:
+        raise TransitionNotAllowed(case_id=case.id, state=case.state, trigger="move",
+                                   allowed=allowed(batch, case, actor),
+                                   reason=f"a move leaves only from {sorted(from_states)}")
+    if (actor is not SYSTEM_ACTOR and target.open_roles
+            and target.open_roles.isdisjoint(actor.roles)):
+        raise PermissionDenied(
+            f"actor {actor.id!r} (roles {sorted(actor.roles)}) may not move a case into "
+            f"{workflow!r}; roles allowed: {sorted(target.open_roles)}",
+            case_id=case.id, actor=actor.id, trigger="move")
+    check_scope(batch, case, actor, "move")
+    extra = copy_data(data) if data else {}
+    check_data(extra, "move data")
+    work = {**case.data, **extra}
+    state = target.states[target.initial]
+    times = (deadline_times(rt.calendar, state.deadline, batch.now, work)
+             if state.deadline else None)
+    payload: dict[str, Any] = {
+        "workflow": target.name, "version": target.version,
+        "from_workflow": case.workflow, "from_version": case.version,
+        "category": category or case.category,
+        "due_at": times[2].isoformat() if times else None,
+    }
+    if extra:
+        payload["changes"] = extra
+    batch.begin(case)
+    batch.cancel(TIMER_KINDS)
+    batch.emit(case, target, "move", actor=actor, dest=target.initial, data=payload,
+               reason=reason)
+    batch.timers(entry_timers(rt.calendar, target, case, times))
+    batch.finish()
+    return case

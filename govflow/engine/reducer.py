@@ -18,7 +18,7 @@ from govflow.workflows.spec import WorkflowSpec
 #: events the engine writes itself; every other trigger is a workflow transition
 ENGINE_EVENTS = frozenset(
     {"open", "warn", "breach", "escalate", "extend", "supervise", "revisit_due", "revisit",
-     "revisit_end", "replan"}
+     "revisit_end", "replan", "move"}
 )
 LEVELS = ("normal", "yellow", "red")
 
@@ -103,6 +103,15 @@ def _replan(case: Case, event: Event, spec: WorkflowSpec) -> None:
         case.due_at = when(event.data["due_at"])
 
 
+def _move(case: Case, event: Event, spec: WorkflowSpec) -> None:
+    """Into another workflow (``spec`` is the new one): its initial state, same case."""
+    d = event.data
+    case.workflow = d["workflow"]
+    case.version = int(d["version"])
+    case.category = d.get("category") or case.category
+    _enter(case, event, spec)
+
+
 def _nothing(case: Case, event: Event, spec: WorkflowSpec) -> None:
     return None
 
@@ -117,6 +126,7 @@ _APPLY: dict[str, Callable[[Case, Event, WorkflowSpec], None]] = {
     "revisit": _revisit,
     "revisit_end": _nothing,
     "replan": _replan,
+    "move": _move,
 }
 
 
@@ -151,5 +161,7 @@ def rebuild(events: Iterable[Event], spec_of: Callable[[str, int], WorkflowSpec]
     case = new_case(first)
     spec = spec_of(case.workflow, case.version)
     for event in iterator:
+        if event.trigger == "move" and not event.data.get("note"):
+            spec = spec_of(event.data["workflow"], int(event.data["version"]))
         apply_event(case, event, spec)
     return case

@@ -4,7 +4,9 @@ Sources ``police_incidents`` and ``police_patrols`` (generated for the demo dist
 Serious incidents (severity ≥ 2) open ``safety_incident`` cases (the plugin's workflow file):
 unanswered in 30 minutes they escalate to the community, and ``notify_police`` tells the
 officer on duty when one is dispatched. Repeated calls about one scene within an hour merge.
-Minor incidents go to the district's ``standard_case``. Patrols drive ``patrol`` cases.
+Minor incidents go to the district's ``standard_case``. Patrols drive ``patrol`` cases; a
+patrol ``handed_off`` (problems found) becomes a record of the ``patrol_handoffs`` source, whose
+rule opens a ``rectification`` case linked to the patrol (``data.patrol``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from govflow.plugins.samples import district_cells
 from govflow.records import Actor, Case, Event
 
 from . import sample
-from .models import Incident, PatrolEvent
+from .models import Handoff, Incident, PatrolEvent
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_START = datetime(2026, 9, 29, 1, 0, tzinfo=UTC)
@@ -55,6 +57,13 @@ def patrol_rule(record: PatrolEvent) -> OpenCase | Trigger:
     return Trigger(record.patrol_id, "found_issues" if record.issues else "ok", actor=officer)
 
 
+def handoff_rule(record: Handoff) -> OpenCase:
+    """A handed-off patrol opens a rectification on its cell, linked to the patrol."""
+    return OpenCase("rectification", record.cell, "patrol_finding", {
+        "patrol": record.patrol_case, "shop": record.site, "issues": record.issues,
+        "rectify_within": "7 days"}, ref=f"handoff:{record.patrol_case}", at=record.at)
+
+
 class PoliticsLaw:
     """The plugin object; keeps the escalations it observed (for the cockpit)."""
 
@@ -65,6 +74,8 @@ class PoliticsLaw:
         self.seed, self.sample_size, self.start = seed, sample_size, start
         #: (case id, from owner, to owner) of every safety escalation seen
         self.escalations: list[tuple[str, str, str]] = []
+        #: patrols seen entering handed_off, in order (the patrol_handoffs source reads them)
+        self.handoffs: list[dict[str, Any]] = []
 
     @cached_property
     def cells(self) -> list[str]:
@@ -76,6 +87,8 @@ class PoliticsLaw:
             "police_incidents", Incident,
             lambda: sample.incidents(self.cells, self.sample_size, seed=self.seed,
                                      start=self.start), id_field="id"))
+        registry.add_source(ListSource("patrol_handoffs", Handoff, lambda: list(self.handoffs),
+                                       id_field="patrol_case"))
         registry.add_source(ListSource(
             "police_patrols", PatrolEvent,
             lambda: sample.patrols(self.cells, max(1, self.sample_size // 3), seed=self.seed,
@@ -93,6 +106,16 @@ class PoliticsLaw:
     def govflow_register_rules(self, registry: Registry) -> None:
         registry.add_rules("police_incidents", incident_rule)
         registry.add_rules("police_patrols", patrol_rule)
+        registry.add_rules("patrol_handoffs", handoff_rule)
+
+    @hookimpl
+    def govflow_case_transitioned(self, case: Case, event: Event) -> None:
+        """Remember each patrol handed off, for the ``patrol_handoffs`` source."""
+        if case.workflow == "patrol" and event.dest == "handed_off":
+            self.handoffs.append({"patrol_case": case.id, "cell": case.cell,
+                                  "site": str(case.data.get("site") or ""),
+                                  "issues": int(case.data.get("issues") or 1),
+                                  "at": event.at.isoformat()})
 
     @hookimpl
     def govflow_case_escalated(self, case: Case, event: Event) -> None:

@@ -35,3 +35,15 @@ class PatrolEvent(BaseModel):
     at: AwareDatetime
     site: str = Field("", max_length=200)
     issues: int = Field(0, ge=0)
+
+
+class Handoff(BaseModel):
+    """A patrol that found problems (``handed_off``), waiting to open its rectification."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    patrol_case: str = Field(min_length=1, max_length=64)
+    cell: str = Field(pattern=r"^\d{15}$")
+    site: str = Field("", max_length=200)
+    issues: int = Field(ge=1)
+    at: AwareDatetime

@@ -8,8 +8,12 @@ Sources:
 * ``zhengwu_labeled``: the labelled sample (with full text and the official first level);
 * ``hotline_feed``: generated 12345 hotline messages of the demo district → ``hotline`` cases.
 
-Every message is classified by keywords into the three-level tree
-(``zhengwu_category_taxonomy.csv``); the case category is ``l1/l2/l3``.
+Every message is classified into the three-level tree (``zhengwu_category_taxonomy.csv``)
+by the trained model of :mod:`.model` (trained at first use from the labelled sample under the
+data directory), falling back to the keyword classifier of :mod:`.classify` when the sample
+is not there; the case category is ``l1/l2/l3``. A message whose level-1 confidence is below
+the threshold opens a ``message_triage`` case instead: a person classifies it
+(:func:`.triage.confirm_category`), which moves the case into its workflow with its history.
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ from govflow.plugins import ListSource, OpenCase, Trigger, hookimpl
 from govflow.plugins.registry import Registry
 from govflow.plugins.samples import district_cells
 
-from . import feeds, sample
-from .classify import Classifier, load_taxonomy
+from . import evaluate, feeds, model, sample, triage
+from .classify import Category, Classifier, load_taxonomy
+from .model import CONFIDENCE_THRESHOLD, Prediction, TrainedClassifier, train_from
 from .models import BoardEvent, HotlineMessage
+
+__all__ = ["evaluate", "model", "triage"]
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parents[1].parent / "shared" / "data"
@@ -53,14 +60,41 @@ class PublicOpinion:
     govflow_plugin_name = "public_opinion"
 
     def __init__(self, *, data_dir: str | Path | None = None, seed: int = 0,
-                 sample_size: int = 2000, start: datetime = SAMPLE_START) -> None:
+                 sample_size: int = 2000, start: datetime = SAMPLE_START,
+                 threshold: float = CONFIDENCE_THRESHOLD, trained: bool = True) -> None:
         self.data_dir = Path(data_dir or os.environ.get("GOVFLOW_DATA_DIR") or DEFAULT_DATA)
         self.seed, self.sample_size, self.start = seed, sample_size, start
+        self.threshold, self.trained = threshold, trained
 
     @cached_property
-    def classifier(self) -> Classifier:
+    def keywords(self) -> Classifier:
         taxonomy = self.data_dir / "zhengwu" / "zhengwu_category_taxonomy.csv"
         return Classifier(load_taxonomy(taxonomy) if taxonomy.is_file() else [])
+
+    @cached_property
+    def classifier(self) -> TrainedClassifier | Classifier:
+        """The trained model (trained here, once), or the keywords without a sample."""
+        found = train_from(self.data_dir) if self.trained else None
+        return found if found is not None else self.keywords
+
+    def predict(self, subject: str, text: str) -> Prediction:
+        """Leaf and confidence; the keyword fallback answers with confidence 1 (no model)."""
+        chosen = self.classifier
+        if isinstance(chosen, TrainedClassifier):
+            return chosen.predict(subject, text)
+        return Prediction(chosen.classify(subject, text), 1.0, 0.0)
+
+    def _open(self, workflow: str, cell: str, guess: Prediction, data: dict[str, Any],
+              hold: bool = True, **kw: Any) -> OpenCase:
+        """The case for a message: its own workflow if sure, ``message_triage`` if not."""
+        leaf: Category = guess.category
+        data = {**data, "l1": leaf.l1, "l2": leaf.l2, "l3": leaf.l3,
+                "confidence": round(guess.confidence, 4)}
+        if guess.confident(self.threshold) or not hold:
+            return OpenCase(workflow, cell, leaf.path, data, **kw)
+        kw.pop("merge_within", None)
+        return OpenCase(triage.WORKFLOW, cell, f"{triage.UNSURE}{leaf.l1}",
+                        {**data, "target": workflow}, **kw)
 
     @cached_property
     def cells(self) -> list[str]:
@@ -75,20 +109,26 @@ class PublicOpinion:
             cells = [c for c in cells if c.startswith(street)] or cells
         return cells[zlib.crc32(message_id.encode()) % len(cells)]
 
-    def board_rule(self, record: BoardEvent) -> OpenCase | Trigger:
+    def replay_rule(self, record: BoardEvent) -> OpenCase | Trigger:
+        """The replayed board: history already routed each message, so none waits for a
+        person (its confidence is still recorded)."""
+        return self.board_rule(record, hold=False)
+
+    def board_rule(self, record: BoardEvent, hold: bool = True) -> OpenCase | Trigger:
+        """A posted message opens its case (unsure ones: triage); a reply answers it."""
         if record.event == "replied":
             return Trigger(record.message_id, "reply", reason="department replied")
-        leaf = self.classifier.classify(record.subject, record.detail)
-        data = {"subject": record.subject, "l1": leaf.l1, "l2": leaf.l2, "l3": leaf.l3}
+        guess = self.predict(record.subject, record.detail)
+        data: dict[str, Any] = {"subject": record.subject}
         if record.label_l1:
             data["label_l1"] = record.label_l1
-        return OpenCase("board_message", self.board_cell(record.message_id, record.district),
-                        leaf.path, data, ref=record.message_id, at=record.at)
+        return self._open("board_message", self.board_cell(record.message_id, record.district),
+                          guess, data, hold=hold, ref=record.message_id, at=record.at)
 
     def hotline_rule(self, record: HotlineMessage) -> OpenCase:
-        leaf = self.classifier.classify(record.subject, record.text)
+        guess = self.predict(record.subject, record.text)
         window = timedelta(days=1) if record.kind == "complaint" else None
-        return OpenCase("hotline", record.cell, leaf.path, {
+        return self._open("hotline", record.cell, guess, {
             "caller_phone": record.caller, "kind": record.kind, "subject": record.subject,
         }, at=record.received_at, merge_within=window)
 
@@ -113,7 +153,7 @@ class PublicOpinion:
 
     @hookimpl
     def govflow_register_rules(self, registry: Registry) -> None:
-        registry.add_rules("zhengwu_board", self.board_rule)
+        registry.add_rules("zhengwu_board", self.replay_rule)
         registry.add_rules("zhengwu_labeled", self.board_rule)
         registry.add_rules("hotline_feed", self.hotline_rule)
 

@@ -4,7 +4,8 @@ Sources:
 
 * ``urban_patrol``: patrol findings (generated sample data; rules in ``rules.yaml``);
 * ``ai_vision``: camera detections with a confidence; below the threshold a person confirms
-  before a case is registered;
+  (:func:`.vision.confirm` moves the case into its kind's workflow) or rejects it as a false
+  alarm (:func:`.vision.reject`); :func:`.vision.threshold_report` gives the rates;
 * ``chicago_open311``: the Chicago Open311 GeoReport v2 requests with their notes, replayed in
   order (opened → activity → closed), on the plugin's ``open311_request`` workflow;
 * ``la311``: the Los Angeles MyLA311 CSV.
@@ -26,10 +27,12 @@ from govflow.plugins.registry import Registry
 from govflow.plugins.samples import district
 from govflow.records import Case, Event
 
-from . import feeds, sample
+from . import feeds, sample, vision
 from .geo import CHICAGO_BOX, LOS_ANGELES_BOX, BoxMapper
 from .models import Detection, La311Request, Open311Note, PatrolFinding
 from .rules import CONFIDENCE_THRESHOLD, detection_rule, la311_rule, open311_rule
+
+__all__ = ["vision"]
 
 HERE = Path(__file__).resolve().parent
 #: where the real feeds live: ``$GOVFLOW_DATA_DIR`` or ``../shared/data`` beside the repo

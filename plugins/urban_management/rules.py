@@ -15,6 +15,13 @@ CONFIDENCE_THRESHOLD = 0.8
 
 _WORKFLOW = {"street_vending": "street_vending", "oil_fumes": "rectification",
              "hoarding": "rectification", "gas_safety": "standard_case"}
+#: the category prefix of a detection waiting for a person to confirm it
+UNCONFIRMED = "ai_unconfirmed:"
+
+
+def workflow_of(kind: str) -> str:
+    """The workflow a confirmed detection of ``kind`` runs in."""
+    return _WORKFLOW[kind]
 
 #: LA request type → (category, duplicate window)
 LA_CATEGORIES: dict[str, tuple[str, timedelta | None]] = {
@@ -49,7 +56,7 @@ def detection_rule(threshold: float = CONFIDENCE_THRESHOLD) -> Callable[[Detecti
             return OpenCase(_WORKFLOW[record.kind], record.cell, record.kind,
                             {**data, **extra}, at=record.detected_at,
                             merge_within=timedelta(hours=2))
-        return OpenCase("standard_case", record.cell, f"ai_unconfirmed:{record.kind}",
+        return OpenCase("standard_case", record.cell, f"{UNCONFIRMED}{record.kind}",
                         {**data, "description": f"AI 识别待确认: {record.kind}"},
                         at=record.detected_at)
 
