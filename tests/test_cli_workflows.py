@@ -31,7 +31,7 @@ def test_validate_district_file_prints_ok_with_counts(capsys: pytest.CaptureFixt
     """validate prints OK with the counts of workflows, states, transitions and roles."""
     assert main(["validate", DISTRICT]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"OK {DISTRICT}: 7 workflows, ")
+    assert out.startswith(f"OK {DISTRICT}: 8 workflows, ")
     assert "12 roles" in out and "standard_case v1" in out
 
 
