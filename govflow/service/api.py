@@ -104,9 +104,10 @@ def router(ctx: ServiceContext) -> APIRouter:
                                           engine.allowed_triggers(case_id, actor))[1])
         return {"case_id": case_id, "triggers": allowed}
 
-    from govflow.service import search_api
+    from govflow.service import ops_api, search_api
 
     api.include_router(search_api.router(ctx))
+    api.include_router(ops_api.router(ctx))
     return api
 
 

@@ -99,7 +99,16 @@ def open_engine(config: ServiceConfig) -> Engine:
 
     store = open_store(config.store_url)
     try:
-        return Engine(config.workflows, store=store, plugins_dir=config.plugins_dir)
+        from govflow.grid.persist import stored_grid
+
+        grid = stored_grid(store)
+        if grid is None:
+            return Engine(config.workflows, store=store, plugins_dir=config.plugins_dir)
+        from govflow.grid.routing import grid_actions
+
+        # the grid kept in the store: escalation up its duty chain, routing, campaigns
+        return Engine(config.workflows, store=store, plugins_dir=config.plugins_dir,
+                      grid=grid, actions=grid_actions(grid))
     except BaseException:
         store.close()
         raise
