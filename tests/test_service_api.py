@@ -164,3 +164,25 @@ def test_sigterm_finishes_requests_and_exits_cleanly(tmp_path: Path) -> None:
     finally:
         store.close()
     assert set(acked) <= stored and acked
+
+
+def test_keys_and_worker_commands(tmp_path: Path, capsys: object) -> None:
+    """keys add prints the secret once, list never shows it, revoke twice is refused (1);
+    worker --once runs each task."""
+    import pytest
+
+    from govflow.cli import main
+
+    assert isinstance(capsys, pytest.CaptureFixture)
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    assert main(["keys", "add", "desk", "--role", "hotline_operator", "--store", url]) == 0
+    secret = capsys.readouterr().out.strip().splitlines()[-1]
+    assert secret.startswith("gfk_")
+    assert main(["keys", "list", "--store", url]) == 0
+    listed = capsys.readouterr().out
+    assert "desk" in listed and secret not in listed and "live" in listed
+    assert main(["keys", "revoke", "desk", "--store", url]) == 0
+    assert main(["keys", "revoke", "desk", "--store", url]) == 1
+    assert "no live key" in capsys.readouterr().err
+    assert main(["worker", "--once", "--store", url]) == 0
+    assert "timers 0" in capsys.readouterr().out
