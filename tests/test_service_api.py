@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from tests.service_fixtures import CELL, Server
@@ -122,3 +124,65 @@ def test_metrics_and_openapi(service: Server) -> None:
         spec = client.get("/api/v1/openapi.json").json()
         for path in ("/api/v1/cases", "/api/v1/cases/{case_id}/fire", "/api/v1/worklist"):
             assert path in spec["paths"]
+
+
+def test_sigterm_finishes_requests_and_exits_cleanly(tmp_path: Path) -> None:
+    """SIGTERM during requests: the server answers what it took, stops the worker, closes
+    the store and exits 0; every acknowledged open is in the store."""
+    import threading
+
+    from govflow.store.sql import SqlStore
+    from tests.service_fixtures import DEFAULT_KEYS, make_keys, start_server
+
+    url = f"sqlite:///{tmp_path / 'term.db'}"
+    keys = make_keys(url, {"operator": DEFAULT_KEYS["operator"]})
+    server = start_server(url, keys=keys)
+    acked: list[str] = []
+
+    def load() -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            for _ in range(200):
+                try:
+                    reply = client.post("/api/v1/cases", headers=server.headers("operator"),
+                                        json={"workflow": "hotline", "cell": CELL})
+                except httpx.TransportError:
+                    return
+                if reply.status_code == 201:
+                    acked.append(reply.json()["id"])
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    while len(acked) < 10:
+        threading.Event().wait(0.05)
+    assert server.stop() == 0, "".join(server.output)
+    for thread in threads:
+        thread.join(30)
+    store = SqlStore(url)
+    try:
+        stored = {c.id for c in store.iter_cases()}
+    finally:
+        store.close()
+    assert set(acked) <= stored and acked
+
+
+def test_keys_and_worker_commands(tmp_path: Path, capsys: object) -> None:
+    """keys add prints the secret once, list never shows it, revoke twice is refused (1);
+    worker --once runs each task."""
+    import pytest
+
+    from govflow.cli import main
+
+    assert isinstance(capsys, pytest.CaptureFixture)
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    assert main(["keys", "add", "desk", "--role", "hotline_operator", "--store", url]) == 0
+    secret = capsys.readouterr().out.strip().splitlines()[-1]
+    assert secret.startswith("gfk_")
+    assert main(["keys", "list", "--store", url]) == 0
+    listed = capsys.readouterr().out
+    assert "desk" in listed and secret not in listed and "live" in listed
+    assert main(["keys", "revoke", "desk", "--store", url]) == 0
+    assert main(["keys", "revoke", "desk", "--store", url]) == 1
+    assert "no live key" in capsys.readouterr().err
+    assert main(["worker", "--once", "--store", url]) == 0
+    assert "timers 0" in capsys.readouterr().out

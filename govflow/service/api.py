@@ -32,7 +32,7 @@ def router(ctx: ServiceContext) -> APIRouter:
         def run() -> T:
             with ctx.write_lock:
                 return work()
-        return await asyncio.to_thread(run)
+        return await asyncio.get_running_loop().run_in_executor(ctx.committer.executor, run)
 
     @api.post("/cases", status_code=status.HTTP_201_CREATED, summary="open a case")
     async def open_case(body: OpenCase, actor: CurrentActor, response: Response) -> dict[str, Any]:
@@ -81,31 +81,33 @@ def router(ctx: ServiceContext) -> APIRouter:
         return case_view(case, zone)
 
     @api.get("/cases/{case_id}", summary="read a case")
-    def get_case(case_id: str, actor: CurrentActor, response: Response) -> dict[str, Any]:
-        case = _visible(ctx, case_id, actor)
+    async def get_case(case_id: str, actor: CurrentActor, response: Response) -> dict[str, Any]:
+        case = await ctx.read(lambda: _visible(ctx, case_id, actor))
         response.headers["ETag"] = f'"{case.rev}"'
         return case_view(case, zone)
 
     @api.get("/cases/{case_id}/history", summary="the case's event log")
-    def history(case_id: str, actor: CurrentActor) -> dict[str, Any]:
-        _visible(ctx, case_id, actor)
-        return {"case_id": case_id,
-                "events": [event_view(e, zone) for e in ctx.store.history(case_id)]}
+    async def history(case_id: str, actor: CurrentActor) -> dict[str, Any]:
+        events = await ctx.read(lambda: (_visible(ctx, case_id, actor),
+                                         ctx.store.history(case_id))[1])
+        return {"case_id": case_id, "events": [event_view(e, zone) for e in events]}
 
     @api.get("/cases/{case_id}/timers", summary="the case's pending timers")
-    def timers(case_id: str, actor: CurrentActor) -> dict[str, Any]:
-        _visible(ctx, case_id, actor)
-        return {"case_id": case_id,
-                "timers": [timer_view(t, zone) for t in ctx.store.pending_timers(case_id)]}
+    async def timers(case_id: str, actor: CurrentActor) -> dict[str, Any]:
+        found = await ctx.read(lambda: (_visible(ctx, case_id, actor),
+                                        ctx.store.pending_timers(case_id))[1])
+        return {"case_id": case_id, "timers": [timer_view(t, zone) for t in found]}
 
     @api.get("/cases/{case_id}/triggers", summary="the triggers the caller may fire now")
-    def triggers(case_id: str, actor: CurrentActor) -> dict[str, Any]:
-        _visible(ctx, case_id, actor)
-        return {"case_id": case_id, "triggers": engine.allowed_triggers(case_id, actor)}
+    async def triggers(case_id: str, actor: CurrentActor) -> dict[str, Any]:
+        allowed = await ctx.read(lambda: (_visible(ctx, case_id, actor),
+                                          engine.allowed_triggers(case_id, actor))[1])
+        return {"case_id": case_id, "triggers": allowed}
 
-    from govflow.service import search_api
+    from govflow.service import ops_api, search_api
 
     api.include_router(search_api.router(ctx))
+    api.include_router(ops_api.router(ctx))
     return api
 
 

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from govflow.errors import ConflictError, ContentionError, GovflowError
@@ -41,8 +42,15 @@ class GroupCommitter:
         self.lock = lock
         self.metrics = metrics
         self.max_batch = max_batch if grouped else 1
+        #: one thread applies every batch (it keeps one connection for its reads)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="govflow-commit")
         self._queue: asyncio.Queue[_Item] | None = None
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The committing thread (other engine writes run there too)."""
+        return self._thread
 
     # -- life ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -56,6 +64,7 @@ class GroupCommitter:
             return
         await self._queue.join()
         self._task.cancel()
+        self._thread.shutdown(wait=False)
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
@@ -65,7 +74,8 @@ class GroupCommitter:
         """Apply ``request`` in the next group commit; its case, or its GovflowError."""
         if self._queue is None:
             # not started (an app used without its lifespan): apply alone, in a thread
-            return await asyncio.to_thread(self._alone, request)
+            return await asyncio.get_running_loop().run_in_executor(
+                self._thread, self._alone, request)
         future: asyncio.Future[Case] = asyncio.get_running_loop().create_future()
         await self._queue.put((request, future))
         return await future
@@ -78,7 +88,8 @@ class GroupCommitter:
             while len(items) < self.max_batch and not queue.empty():
                 items.append(queue.get_nowait())
             try:
-                results = await asyncio.to_thread(self._apply, [req for req, _ in items])
+                results = await asyncio.get_running_loop().run_in_executor(
+                    self._thread, self._apply, [req for req, _ in items])
             except BaseException as exc:  # the store is down: every waiter hears it
                 results = [exc] * len(items)
             for (_, future), result in zip(items, results, strict=True):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
@@ -12,6 +16,8 @@ from fastapi import Depends, Request
 from govflow.records import Actor, ApiKey
 from govflow.service.config import ServiceConfig
 from govflow.service.keys import authenticate, key_store
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from govflow.engine.engine import Engine
@@ -36,8 +42,19 @@ class ServiceContext:
     committer: GroupCommitter
     worker: Worker | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: keys checked lately: header → (key, until when, monotonic)
+    key_cache: dict[str, tuple[ApiKey, float]] = field(default_factory=dict)
     #: anything a router module wants to keep per app (its own state), by module name
     extras: dict[str, Any] = field(default_factory=dict)
+
+    #: the threads that read the store: few and fixed, since each keeps a connection
+    readers: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="govflow-read"))
+
+    async def read(self, work: Callable[[], T]) -> T:
+        """Run a blocking store read on the reader threads (not the event loop's default
+        pool, whose many threads would each hold a database connection)."""
+        return await asyncio.get_running_loop().run_in_executor(self.readers, work)
 
     @property
     def store(self) -> Store:
@@ -71,6 +88,7 @@ class ServiceContext:
         """Stop the worker and close the store (idempotent)."""
         if self.worker is not None:
             self.worker.stop()
+        self.readers.shutdown(wait=True)
         self.engine.close()
 
 
@@ -81,7 +99,16 @@ def open_engine(config: ServiceConfig) -> Engine:
 
     store = open_store(config.store_url)
     try:
-        return Engine(config.workflows, store=store, plugins_dir=config.plugins_dir)
+        from govflow.grid.persist import stored_grid
+
+        grid = stored_grid(store)
+        if grid is None:
+            return Engine(config.workflows, store=store, plugins_dir=config.plugins_dir)
+        from govflow.grid.routing import grid_actions
+
+        # the grid kept in the store: escalation up its duty chain, routing, campaigns
+        return Engine(config.workflows, store=store, plugins_dir=config.plugins_dir,
+                      grid=grid, actions=grid_actions(grid))
     except BaseException:
         store.close()
         raise
@@ -93,23 +120,37 @@ def get_context(request: Request) -> ServiceContext:
     return ctx
 
 
-def current_key(request: Request) -> ApiKey:
+#: seconds a checked key is trusted without reading the store again (a revocation takes
+#: effect within this time)
+KEY_CACHE_SECONDS = 2.0
+
+
+async def current_key(request: Request) -> ApiKey:
     """The live key the request carries; 401 (a problem document) without one."""
-    key = authenticate(get_context(request).keys, request.headers.get("authorization"))
-    request.state.key_name = key.name
+    ctx = get_context(request)
+    header = request.headers.get("authorization")
+    now = time.monotonic()
+    cached = ctx.key_cache.get(header) if header else None
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    key = await ctx.read(lambda: authenticate(ctx.keys, header))
+    if header:
+        if len(ctx.key_cache) > 10_000:
+            ctx.key_cache.clear()
+        ctx.key_cache[header] = (key, now + KEY_CACHE_SECONDS)
     return key
 
 
-def current_actor(request: Request) -> Actor:
+async def current_actor(request: Request) -> Actor:
     """The Actor of the request's key: the engine checks its roles and grid scope."""
-    return current_key(request).as_actor()
+    return (await current_key(request)).as_actor()
 
 
-def optional_actor(request: Request) -> Actor | None:
+async def optional_actor(request: Request) -> Actor | None:
     """The key's Actor when the request carries a key, else ``None`` (anonymous reads)."""
     if not request.headers.get("authorization"):
         return None
-    return current_actor(request)
+    return await current_actor(request)
 
 
 #: annotated dependencies for handlers: ``def h(ctx: Ctx, actor: CurrentActor)``

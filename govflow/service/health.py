@@ -19,9 +19,9 @@ def router(ctx: ServiceContext) -> APIRouter:
         ctx.metrics.read_figures(lambda: figures(datetime.now(UTC)))
 
     @api.get("/healthz", summary="liveness and store check")
-    def healthz() -> JSONResponse:
+    async def healthz() -> JSONResponse:
         try:
-            ctx.store.next_due()
+            await ctx.read(ctx.store.next_due)
         except StoreError as exc:
             return JSONResponse({"status": "failing", "store": str(exc)}, status_code=503)
         worker = ctx.worker
@@ -33,7 +33,7 @@ def router(ctx: ServiceContext) -> APIRouter:
         })
 
     @api.get("/metrics", summary="Prometheus metrics")
-    def metrics() -> Response:
-        return Response(ctx.metrics.render(), media_type=CONTENT_TYPE)
+    async def metrics() -> Response:
+        return Response(await ctx.read(ctx.metrics.render), media_type=CONTENT_TYPE)
 
     return api

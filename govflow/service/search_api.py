@@ -74,7 +74,7 @@ def router(ctx: ServiceContext) -> APIRouter:
     max_page = ctx.config.max_page
 
     @api.get("/cases", summary="list and search cases (cursor pagination)")
-    def list_cases(
+    async def list_cases(
         actor: CurrentActor,
         workflow: str | None = None,
         state: State = None,
@@ -107,12 +107,13 @@ def router(ctx: ServiceContext) -> APIRouter:
             updated_after=_aware("updated_after", updated_after),
             updated_before=_aware("updated_before", updated_before),
             after=decode_cursor(cursor), limit=min(limit, max_page))
-        return page_view(ctx, _search(ctx, query))
+        return page_view(ctx, await ctx.read(lambda: _search(ctx, query)))
 
     @api.get("/worklist", summary="the cases the caller may act on now, with their triggers")
-    def worklist(actor: CurrentActor, cursor: str | None = None,
-                 limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> dict[str, Any]:
-        return worklist_page(ctx, actor, decode_cursor(cursor), min(limit, max_page))
+    async def worklist(actor: CurrentActor, cursor: str | None = None,
+                       limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> dict[str, Any]:
+        after = decode_cursor(cursor)
+        return await ctx.read(lambda: worklist_page(ctx, actor, after, min(limit, max_page)))
 
     return api
 

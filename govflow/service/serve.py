@@ -40,10 +40,21 @@ def serve(config: ServiceConfig) -> None:
     server = Server(uvicorn.Config(
         app, host=config.host, port=config.port, log_level="warning", access_log=False,
         lifespan="on", timeout_graceful_shutdown=30, server_header=False))
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for the
+    # handler that was there before it: this one, so a stop asked for is a clean exit (0)
+    stopped: list[int] = []
+
+    def asked_to_stop(signum: int, frame: FrameType | None) -> None:
+        stopped.append(signum)
+
+    signal.signal(signal.SIGTERM, asked_to_stop)
+    signal.signal(signal.SIGINT, asked_to_stop)
     try:
         server.run()
     finally:
         ctx.close()
+    if stopped:
+        print("govflow serve: stopped", file=sys.stderr, flush=True)
 
 
 def work(config: ServiceConfig, *, once: bool = False) -> None:
