@@ -82,6 +82,7 @@ class Engine:
             self._rt.add(spec)
         for path in host.workflow_files if host else ():
             self.add_workflows(path)
+        self._rt.restore()
         self._observed = not isinstance(self._rt.hooks, NoHooks)
         #: timer firings that raised (logged, left unfired, retried by a later tick)
         self.failures: list[tuple[str, BaseException]] = []
@@ -108,6 +109,12 @@ class Engine:
     def workflow(self, name: str, version: int | None = None) -> WorkflowSpec:
         """The compiled workflow (latest version unless one is named)."""
         return self._rt.spec(name, version)
+
+    @property
+    def restored_versions(self) -> list[tuple[str, int]]:
+        """Workflow versions no loaded file has, run from the copies the store keeps (each
+        also logged as a warning on ``govflow.engine`` at start)."""
+        return list(self._rt.restored)
 
     def workflows(self) -> list[WorkflowSpec]:
         """Every loaded workflow version."""

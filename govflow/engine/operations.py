@@ -58,6 +58,7 @@ def guard_env(batch: Batch, case: Case, data: dict[str, Any]) -> dict[str, Any]:
 def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
     rt = batch.rt
     spec = rt.spec(req.workflow)
+    rt.keep(spec)
     if spec.open_roles and actor is not SYSTEM_ACTOR and spec.open_roles.isdisjoint(actor.roles):
         raise PermissionDenied(
             f"actor {actor.id!r} (roles {sorted(actor.roles)}) may not open a {spec.name!r} "

@@ -140,6 +140,11 @@ class WorkflowSpec:
     open_roles: frozenset[str] = frozenset()
     #: roles allowed to raise supervision (督办) by hand
     supervise_roles: frozenset[str] = frozenset({"cadre", "commander"})
+    #: the version as a stand-alone workflows file (canonical JSON, which is YAML): what the
+    #: store keeps so cases opened on it still run when the file no longer has it
+    text: str = field(default="", compare=False)
+    #: SHA-256 of ``text``: two files with the same workflow version give the same digest
+    digest: str = field(default="", compare=False)
 
     @property
     def key(self) -> tuple[str, int]:
