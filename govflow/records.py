@@ -158,6 +158,9 @@ class Timer:
 
     ``kind`` is one of ``yellow``, ``red``, ``supervise``, ``revisit``; ``epoch`` is the case's
     epoch when the timer was set (a timer whose epoch is older than the case's is stale).
+    ``provisional``: ``due_at`` was counted over a day of a provisional calendar year (no
+    published notice yet) and may move when the year becomes official (``govflow calendar
+    replan``).
     """
 
     id: str
@@ -167,6 +170,7 @@ class Timer:
     epoch: int
     payload: dict[str, Any] = field(default_factory=dict)
     fired_at: datetime | None = None
+    provisional: bool = False
 
 
 @dataclass(frozen=True, slots=True)

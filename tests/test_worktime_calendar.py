@@ -176,15 +176,16 @@ def test_fraction_elapsed(cal: WorkCalendar) -> None:
 # -- years not covered, overrides, non-official ----------------------------------------------
 
 
-def test_year_not_covered_raises_naming_date_and_fix(cal: WorkCalendar) -> None:
-    """A deadline running into 2027 (no package data) raises CalendarError with the fix."""
-    with pytest.raises(CalendarError, match="2027-01-01") as info:
-        cal.add(sh(2026, 12, 30, 10), Duration(3, "workdays"))
+def test_past_year_not_covered_raises_naming_date_and_fix(cal: WorkCalendar) -> None:
+    """A past year no one vouches for (before the package and the regulation of 2024) raises
+    CalendarError naming the date and the fix; a future one is provisional instead."""
+    with pytest.raises(CalendarError, match="2003-12-31") as info:
+        cal.is_workday(date(2003, 12, 31))
     message = str(info.value)
     assert "calendar.holidays" in message
     assert "upgrade chinese-calendar" in message
-    with pytest.raises(CalendarError, match="2003-12-31"):
-        cal.is_workday(date(2003, 12, 31))
+    assert cal.year_status(2003) == "not covered"
+    assert cal.add(sh(2026, 12, 30, 10), Duration(3, "workdays")) == sh(2027, 1, 5, 10)
 
 
 def test_spec_overrides_win_over_the_package() -> None:

@@ -65,7 +65,10 @@ def entry_timers(
     cal: WorkCalendar, spec: WorkflowSpec, case: Case, times: tuple[datetime, datetime, datetime]
     | None,
 ) -> list[Timer]:
-    """The timers a case sets on entering its current state (after the entry is applied)."""
+    """The timers a case sets on entering its current state (after the entry is applied).
+
+    A timer counted in work time over a day of a provisional year is marked ``provisional``
+    (:func:`any_provisional` tells whether a list holds one, for the event's data)."""
     if times is None and not spec.supervision and spec.revisit is None:
         return []
     timers: list[Timer] = []
@@ -73,13 +76,18 @@ def entry_timers(
     if times is not None:
         yellow, red, due = times
         stamp = {"due": due.isoformat()}
+        work = _deadline_in_work_time(spec, case)
+        shaky = work and cal.provisional_between(start, due)
         if yellow < red:
-            timers.append(Timer(timer_id(), case.id, "yellow", yellow, case.epoch, stamp))
-        timers.append(Timer(timer_id(), case.id, "red", red, case.epoch, stamp))
+            timers.append(Timer(timer_id(), case.id, "yellow", yellow, case.epoch, stamp,
+                                provisional=shaky and cal.provisional_between(start, yellow)))
+        timers.append(Timer(timer_id(), case.id, "red", red, case.epoch, stamp,
+                            provisional=shaky and cal.provisional_between(start, red)))
     for rule in spec.supervision:
         if rule.state == case.state:
-            timers.append(Timer(timer_id(), case.id, "supervise", cal.add(start, rule.after),
-                                case.epoch, {"level": rule.level}))
+            at, shaky = cal.add_checked(start, rule.after)
+            timers.append(Timer(timer_id(), case.id, "supervise", at, case.epoch,
+                                {"level": rule.level}, provisional=shaky))
     revisit = spec.revisit
     if revisit is not None and revisit.after_state == case.state:
         timer = revisit_timer(cal, spec, case, 1)
@@ -88,11 +96,29 @@ def entry_timers(
     return timers
 
 
+def any_provisional(timers: list[Timer]) -> bool:
+    """Whether one of ``timers`` is provisional."""
+    return any(timer.provisional for timer in timers)
+
+
+def _deadline_in_work_time(spec: WorkflowSpec, case: Case) -> bool:
+    """Whether the current state's deadline (or an extension of it) counts work time."""
+    deadline = spec.states[case.state].deadline
+    if deadline is None:
+        return False
+    if case.extension_days:
+        return True  # extensions are work days
+    try:
+        return case_limit(deadline, case.data).is_work_time
+    except WorkflowError:
+        return True
+
+
 def revisit_timer(cal: WorkCalendar, spec: WorkflowSpec, case: Case, n: int) -> Timer | None:
     """The timer for revisit ``n`` of the current cycle, or None past the cycle's end."""
     assert spec.revisit is not None
     offset = spec.revisit.offset(n)
     if offset is None:
         return None
-    return Timer(timer_id(), case.id, "revisit", cal.add(case.state_entered_at, offset),
-                 case.epoch, {"n": n})
+    at, shaky = cal.add_checked(case.state_entered_at, offset)
+    return Timer(timer_id(), case.id, "revisit", at, case.epoch, {"n": n}, provisional=shaky)

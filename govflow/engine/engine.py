@@ -20,6 +20,7 @@ from govflow.engine.batch import Batch
 from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
 from govflow.engine.hooks import EngineHooks, NoHooks
 from govflow.engine.reducer import ENGINE_EVENTS
+from govflow.engine.replan import Move
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
 from govflow.engine.runtime import Runtime
 from govflow.engine.timers import fire_timer, record_revisit
@@ -305,6 +306,24 @@ class Engine:
         if self._retry:
             handled += self.tick()  # firings that failed earlier are tried again now
         return handled
+
+    def replan(
+        self, calendar: WorkCalendar | None = None, *, dry_run: bool = False,
+        case_ids: Iterable[str] | None = None,
+    ) -> list[Move]:
+        """Recompute the pending timers of open cases and move those that differ.
+
+        ``calendar``, if given, becomes the engine's calendar first (a year made official,
+        say). Each case whose timers move gets one ``replan`` event (old and new due times in
+        its data) in a commit of its own, checked against the case's ``rev`` like any other
+        change, so it is safe while other workers tick. Returns every move; ``dry_run``
+        returns them without writing."""
+        from govflow.engine.replan import replan
+
+        if calendar is not None:
+            self._rt.calendar = calendar
+        return replan(self._rt, self.clock.now, self._commit, dry_run=dry_run,
+                      case_ids=case_ids)
 
     def deliver_outbox(self, limit: int = 1000) -> int:
         """Hand pending outbox messages to the hooks; those delivered are marked so."""

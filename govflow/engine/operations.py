@@ -11,7 +11,7 @@ from typing import Any
 from govflow.clock import as_utc
 from govflow.engine.actions import ActionContext
 from govflow.engine.batch import Batch, new_case_id
-from govflow.engine.deadlines import deadline_times, entry_timers
+from govflow.engine.deadlines import any_provisional, deadline_times, entry_timers
 from govflow.engine.machine import role_allows
 from govflow.engine.reducer import ENGINE_EVENTS, LEVELS, new_case
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
@@ -98,7 +98,10 @@ def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
     if times is not None:
         case.due_at = times[2]
         payload["due_at"] = times[2].isoformat()
-    batch.timers(entry_timers(rt.calendar, spec, case, times))
+    timers = entry_timers(rt.calendar, spec, case, times)
+    if any_provisional(timers):
+        payload["provisional"] = True  # counted over a provisional calendar year
+    batch.timers(timers)
     batch.finish()
     return case
 
@@ -204,8 +207,12 @@ def transition(
     if t.rework:
         payload["rework"] = True
     batch.cancel(TIMER_KINDS)
-    batch.emit(case, spec, t.trigger, actor=actor, dest=t.dest, data=payload, reason=reason)
-    batch.timers(entry_timers(rt.calendar, spec, case, times))
+    event = batch.emit(case, spec, t.trigger, actor=actor, dest=t.dest, data=payload,
+                       reason=reason)
+    timers = entry_timers(rt.calendar, spec, case, times)
+    if any_provisional(timers):
+        event.data["provisional"] = True  # counted over a provisional calendar year
+    batch.timers(timers)
 
 
 _MISSING = object()
@@ -285,10 +292,14 @@ def extend(batch: Batch, case_id: str, workdays: float, actor: Actor, reason: st
     light = "green" if batch.now < times[0] else case.light
     batch.begin(case)
     batch.cancel(("red", "yellow"))
-    batch.emit(case, spec, "extend", actor=actor, reason=reason,
-               data={"workdays": workdays, "due_at": times[2].isoformat(), "light": light})
-    batch.timers([t for t in entry_timers(batch.rt.calendar, spec, case, times)
-                  if t.kind in ("yellow", "red")])
+    event = batch.emit(case, spec, "extend", actor=actor, reason=reason,
+                       data={"workdays": workdays, "due_at": times[2].isoformat(),
+                             "light": light})
+    timers = [t for t in entry_timers(batch.rt.calendar, spec, case, times)
+              if t.kind in ("yellow", "red")]
+    if any_provisional(timers):
+        event.data["provisional"] = True
+    batch.timers(timers)
     batch.finish()
     return case
 

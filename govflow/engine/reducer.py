@@ -18,7 +18,7 @@ from govflow.workflows.spec import WorkflowSpec
 #: events the engine writes itself; every other trigger is a workflow transition
 ENGINE_EVENTS = frozenset(
     {"open", "warn", "breach", "escalate", "extend", "supervise", "revisit_due", "revisit",
-     "revisit_end"}
+     "revisit_end", "replan"}
 )
 LEVELS = ("normal", "yellow", "red")
 
@@ -98,6 +98,11 @@ def _revisit_due(case: Case, event: Event, spec: WorkflowSpec) -> None:
     case.revisit_pending = True
 
 
+def _replan(case: Case, event: Event, spec: WorkflowSpec) -> None:
+    if "due_at" in event.data:
+        case.due_at = when(event.data["due_at"])
+
+
 def _nothing(case: Case, event: Event, spec: WorkflowSpec) -> None:
     return None
 
@@ -111,6 +116,7 @@ _APPLY: dict[str, Callable[[Case, Event, WorkflowSpec], None]] = {
     "revisit_due": _revisit_due,
     "revisit": _revisit,
     "revisit_end": _nothing,
+    "replan": _replan,
 }
 
 

@@ -139,8 +139,8 @@ def record_revisit(batch: Batch, case_id: str, rebound: bool, actor: Actor, note
     check_scope(batch, case, actor, "revisit")
     n = case.revisits + 1
     batch.begin(case)
-    batch.emit(case, spec, "revisit", actor=actor, data={"rebound": rebound, "n": n},
-               reason=note)
+    event = batch.emit(case, spec, "revisit", actor=actor, data={"rebound": rebound, "n": n},
+                       reason=note)
     if rebound:
         batch.finish()
         fire(batch, FireRequest(case.id, revisit.on_rebound, SYSTEM_ACTOR,
@@ -149,6 +149,8 @@ def record_revisit(batch: Batch, case_id: str, rebound: bool, actor: Actor, note
     nxt = None if case.clean_revisits >= revisit.clean_to_end else revisit_timer(
         batch.rt.calendar, spec, case, n + 1)
     if nxt is not None:
+        if nxt.provisional:
+            event.data["provisional"] = True
         batch.timers([nxt])
         batch.finish()
         return case

@@ -79,7 +79,8 @@ def plan(changes: Sequence[Change]) -> Plan:
             new_timers[timer.id] = {
                 "id": timer.id, "case_id": timer.case_id, "kind": timer.kind,
                 "due_at": timer.due_at, "epoch": timer.epoch, "payload": timer.payload,
-                "fired_at": timer.fired_at, "cancelled": False,
+                "fired_at": timer.fired_at, "provisional": timer.provisional,
+                "cancelled": False,
             }
         for event in change.events:
             out.events.append({name: getattr(event, name) for name in EVENT_FIELDS})

@@ -119,6 +119,8 @@ timers = sa.Table(
     sa.Column("epoch", sa.Integer, nullable=False),
     sa.Column("payload", Json, nullable=False),
     sa.Column("fired_at", UTCDateTime),
+    #: due_at was counted over a provisional calendar day (see govflow.worktime.provisional)
+    sa.Column("provisional", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("cancelled", sa.Boolean, nullable=False),
     sa.Column("lease_until", UTCDateTime),
     sa.Column("lease_owner", sa.String(100)),

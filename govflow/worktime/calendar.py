@@ -7,6 +7,12 @@ and a limit reached exactly at a period's end falls at that end (18:00), never a
 morning. Which days are worked comes, in this order, from the file's ``workdays`` and
 ``holidays`` overrides, then (``official``) mainland China's calendar from chinese-calendar,
 or (not ``official``) Monday to Friday.
+
+Each year has a status (:meth:`WorkCalendar.year_status`): ``official (package)`` when
+chinese-calendar knows it, ``official (file)`` when the file lists days of it, else
+``provisional``: the statutory holidays with their make-up days (补假), weekends off, no worked
+weekend (see :mod:`govflow.worktime.provisional`), until the State Council's notice is imported.
+A calendar that is not ``official`` counts Monday to Friday (status ``weekdays``) everywhere.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ _ELAPSED_US = {"minutes": 60_000_000, "hours": _US_PER_HOUR, "days": _US_PER_DAY
 _MAX_REST_RUN = 3660
 #: no limit in any unit is a million of it; this also refuses NaN and infinity
 _MAX_AMOUNT = 1e6
+
+#: the status of a year (:meth:`WorkCalendar.year_status`)
+PACKAGE, FILE, PROVISIONAL, WEEKDAYS, UNCOVERED = (
+    "official (package)", "official (file)", "provisional", "weekdays", "not covered")
 
 Period = tuple[int, int]
 """A work period as (start, end) in microseconds since local midnight."""
@@ -72,6 +82,7 @@ class WorkCalendar:
         #: years that the file does not list follows the weekday rule
         self._file_years = frozenset(d.year for d in self.holidays | self.workdays)
         self._by_ordinal: Callable[[int], bool] = lru_cache(maxsize=1 << 16)(self._lookup)
+        self._status: dict[int, str] = {}
 
     @classmethod
     def from_spec(cls, spec: CalendarSpec) -> WorkCalendar:
@@ -117,13 +128,66 @@ class WorkCalendar:
             if official is not None:
                 return official
             if day.year not in self._file_years:
-                raise CalendarError(
-                    f"the work calendar has no data for {day.isoformat()} (chinese-calendar "
-                    f"covers {_official_years()}): add the holidays and make-up work days of "
-                    f"{day.year} to the workflow file's calendar (calendar.holidays / "
-                    "calendar.workdays), or upgrade chinese-calendar"
-                )
+                from govflow.worktime.provisional import FIRST_YEAR, rest_days
+
+                if day.year < FIRST_YEAR:
+                    raise CalendarError(
+                        f"the work calendar has no data for {day.isoformat()} "
+                        f"(chinese-calendar covers {_years(package_years())}, and the "
+                        f"provisional rule applies from {FIRST_YEAR}): add the holidays and "
+                        f"make-up work days of {day.year} to the workflow file's calendar "
+                        "(calendar.holidays / calendar.workdays, or `govflow calendar "
+                        "import`), or upgrade chinese-calendar")
+                return day.weekday() < 5 and day not in rest_days(day.year)
         return day.weekday() < 5
+
+    # -- years --------------------------------------------------------------------------------
+
+    def year_status(self, year: int) -> str:
+        """``official (package)``, ``official (file)``, ``provisional``, ``weekdays`` (a
+        calendar that is not ``official``) or ``not covered`` (a past year nobody vouches for:
+        its days raise CalendarError)."""
+        status = self._status.get(year)
+        if status is None:
+            if not self.official:
+                status = WEEKDAYS
+            elif year in package_years():
+                status = PACKAGE
+            elif year in self._file_years:
+                status = FILE
+            else:
+                from govflow.worktime.provisional import FIRST_YEAR
+
+                status = PROVISIONAL if year >= FIRST_YEAR else UNCOVERED
+            self._status[year] = status
+        return status
+
+    def is_provisional(self, year: int) -> bool:
+        """Whether ``year``'s work days are the provisional rule's, not a published notice's."""
+        return self.year_status(year) == PROVISIONAL
+
+    def provisional_between(self, a: datetime, b: datetime) -> bool:
+        """Whether a local day from ``a`` to ``b`` (either order) lies in a provisional year:
+        a work-time span between them may then move when the year's notice is imported.
+        Costs two zone conversions; not on the hot path of :meth:`add`."""
+        first = as_utc(a).astimezone(self.tz).year
+        last = as_utc(b).astimezone(self.tz).year
+        if first > last:
+            first, last = last, first
+        return any(self.is_provisional(year) for year in range(first, last + 1))
+
+    def horizon(self) -> date | None:
+        """The last day of the last year vouched for (package or file), or None for a calendar
+        that is not ``official``. Every later day is provisional."""
+        if not self.official:
+            return None
+        years = set(package_years()) | self._file_years
+        return date(max(years), 12, 31) if years else None
+
+    def add_checked(self, start: datetime, duration: Duration) -> tuple[datetime, bool]:
+        """:meth:`add`, and whether the span counted a provisional day (work units only)."""
+        end = self.add(start, duration)
+        return end, duration.is_work_time and self.provisional_between(start, end)
 
     # -- moments ------------------------------------------------------------------------------
 
@@ -234,10 +298,17 @@ def _official_is_workday(day: date) -> bool | None:
         return None
 
 
-def _official_years() -> str:
-    from chinese_calendar.constants import holidays
+@lru_cache(maxsize=1)
+def package_years() -> range:
+    """The years chinese-calendar (as installed) has the official days of."""
+    from chinese_calendar.constants import holidays, workdays
 
-    return f"{min(holidays).year}–{max(holidays).year}"
+    known = [*holidays, *workdays]
+    return range(min(known).year, max(known).year + 1)
+
+
+def _years(years: range) -> str:
+    return f"{years.start}–{years.stop - 1}"
 
 
 def _read_date(value: str | date, field: str) -> date:

@@ -1,7 +1,7 @@
 """Workflow versions kept with their digest: running cases outlive the file they came from.
 
 Revision ID: 0005_versions
-Revises: 0001_initial
+Revises: 0002_calendar (merged from the calendar work; 0001_initial before it)
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_versions"
-down_revision = "0001_initial"
+down_revision = "0002_calendar"
 branch_labels = None
 depends_on = None
 
