@@ -25,12 +25,13 @@ from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Reque
 from govflow.engine.runtime import Runtime
 from govflow.engine.timers import fire_timer, record_revisit
 from govflow.errors import ConflictError, ContentionError, GovflowError
-from govflow.records import Actor, Case, Change, DeadLetter, Event, Timer
+from govflow.records import SYSTEM_ACTOR, Actor, Case, Change, DeadLetter, Event, Timer
 from govflow.store.base import Store
 from govflow.workflows.spec import WorkflowSet, WorkflowSpec
 from govflow.worktime import WorkCalendar
 
 if TYPE_CHECKING:
+    from govflow.engine.migrate import MigrationReport
     from govflow.plugins.host import PluginHost
 
 log = logging.getLogger("govflow.engine")
@@ -324,6 +325,25 @@ class Engine:
             self._rt.calendar = calendar
         return replan(self._rt, self.clock.now, self._commit, dry_run=dry_run,
                       case_ids=case_ids)
+
+    def migrate(
+        self, workflow: str, to_version: int, *, state_map: Mapping[str, str] | None = None,
+        dry_run: bool = False, chunk: int = 1000, actor: Actor | None = None,
+        reason: str = "",
+    ) -> MigrationReport:
+        """Move the running cases of ``workflow`` to version ``to_version``.
+
+        Each case's state is mapped by ``state_map`` (old name → new; a state the new version
+        also has may be left out); a state without a place is refused, every one named, before
+        anything is written. Each case gets one ``migrate`` event and its deadlines, warnings,
+        supervision and revisits are planned anew under the new version, from when it entered
+        its state. ``chunk`` cases per commit; a chunk that meets another worker's change is
+        redone case by case. ``dry_run`` checks and counts without writing."""
+        from govflow.engine.migrate import migrate
+
+        return migrate(self._rt, self.clock.now, self._commit, workflow, to_version,
+                       state_map=state_map, dry_run=dry_run, chunk=chunk,
+                       actor=actor or SYSTEM_ACTOR, reason=reason)
 
     def deliver_outbox(self, limit: int = 1000) -> int:
         """Hand pending outbox messages to the hooks; those delivered are marked so."""

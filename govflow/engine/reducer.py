@@ -18,7 +18,7 @@ from govflow.workflows.spec import WorkflowSpec
 #: events the engine writes itself; every other trigger is a workflow transition
 ENGINE_EVENTS = frozenset(
     {"open", "warn", "breach", "escalate", "extend", "supervise", "revisit_due", "revisit",
-     "revisit_end", "replan"}
+     "revisit_end", "replan", "migrate"}
 )
 LEVELS = ("normal", "yellow", "red")
 
@@ -103,6 +103,16 @@ def _replan(case: Case, event: Event, spec: WorkflowSpec) -> None:
         case.due_at = when(event.data["due_at"])
 
 
+def _migrate(case: Case, event: Event, spec: WorkflowSpec) -> None:
+    """A move to another workflow version: same stay, new rules (timers set anew)."""
+    d = event.data
+    case.version = int(d["version"])
+    case.state = event.dest
+    case.epoch += 1
+    case.due_at = when(d.get("due_at"))
+    case.light = d.get("light", case.light)
+
+
 def _nothing(case: Case, event: Event, spec: WorkflowSpec) -> None:
     return None
 
@@ -117,6 +127,7 @@ _APPLY: dict[str, Callable[[Case, Event, WorkflowSpec], None]] = {
     "revisit": _revisit,
     "revisit_end": _nothing,
     "replan": _replan,
+    "migrate": _migrate,
 }
 
 
@@ -152,4 +163,6 @@ def rebuild(events: Iterable[Event], spec_of: Callable[[str, int], WorkflowSpec]
     spec = spec_of(case.workflow, case.version)
     for event in iterator:
         apply_event(case, event, spec)
+        if case.version != spec.version:  # a migration: later events follow the new rules
+            spec = spec_of(case.workflow, case.version)
     return case

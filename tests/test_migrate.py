@@ -1,0 +1,112 @@
+"""Running cases outlive their workflow file (stored versions) and move to a new version."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from govflow import Actor, Engine, MigrationError, SimClock
+from govflow.store.base import Store
+from tests.conftest import SHANGHAI
+from tests.helpers import CELL
+
+V1 = """
+roles: [handler]
+workflows:
+  permit:
+    version: 1
+    initial: received
+    states:
+      received: {deadline: {limit: 4 hours}}
+      reviewing: {deadline: {limit: 1 workday}}
+      done: {final: true}
+    transitions:
+      - {trigger: review, from: received, to: reviewing, roles: [handler]}
+      - {trigger: finish, from: reviewing, to: done, roles: [handler]}
+"""
+
+V2 = """
+roles: [handler]
+workflows:
+  permit:
+    version: 2
+    initial: intake
+    states:
+      intake: {deadline: {limit: 2 hours}}
+      checking: {deadline: {limit: 2 workdays, yellow_at: 0.5}}
+      done: {final: true}
+    transitions:
+      - {trigger: review, from: intake, to: checking, roles: [handler]}
+      - {trigger: finish, from: checking, to: done, roles: [handler]}
+"""
+
+HANDLER = Actor.of("h", "handler")
+#: Monday 2026-11-30 10:00 in Shanghai, a working day
+START = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_v1_case_survives_a_v2_only_file_then_migrates(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A case opened on v1 runs on the stored v1 after a restart with a v2-only file; migrated
+    with a state map, its deadline is counted under v2 from when it entered its state."""
+    clock = SimClock(START)
+    first = Engine(_write(tmp_path, "v1.yaml", V1), store=store, clock=clock)
+    waiting = first.open_case("permit", cell=CELL, actor=HANDLER).id
+    moving = first.open_case("permit", cell=CELL, actor=HANDLER).id
+    first.fire(moving, "review", actor=HANDLER)  # reviewing since Mon 10:00
+    with caplog.at_level(logging.WARNING, logger="govflow.engine"):
+        second = Engine(_write(tmp_path, "v2.yaml", V2), store=store, clock=clock)
+    assert second.restored_versions == [("permit", 1)]
+    assert "permit v1 is in no loaded file" in caplog.text
+    assert second.workflow("permit").version == 2  # new cases open on the file's version
+    clock.set(START + timedelta(hours=1))
+    assert second.case(waiting).version == 1
+    second.fire(waiting, "review", actor=HANDLER)  # the stored v1 still runs it
+    second.fire(moving, "finish", actor=HANDLER)
+    kept = second.open_case("permit", cell=CELL, actor=HANDLER)  # a v2 case, left alone
+    assert kept.version == 2
+    clock.set(START + timedelta(hours=1, minutes=30))
+    report = second.migrate("permit", 2, state_map={"reviewing": "checking"})
+    assert (report.found, report.moved) == (1, 1)
+    case = second.case(waiting)
+    assert (case.version, case.state, case.light) == (2, "checking", "green")
+    # in reviewing since Mon 11:00 Shanghai; v2 gives 2 work days (due Wed 11:00), yellow
+    # at half of it (Tue 11:00), both to the minute
+    assert case.due_at == datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    timers = {t.kind: t.due_at for t in second.store.pending_timers(waiting)}
+    assert timers == {"yellow": datetime(2026, 12, 1, 3, 0, tzinfo=UTC),
+                      "red": datetime(2026, 12, 2, 3, 0, tzinfo=UTC)}
+    event = second.history(waiting)[-1]
+    assert (event.trigger, event.source, event.dest) == ("migrate", "reviewing", "checking")
+    assert (event.data["from_version"], event.data["version"]) == (1, 2)
+    assert second.case(kept.id).events == 1
+    second.run_until(datetime(2026, 12, 2, 3, 1, tzinfo=UTC))  # the new rules breach it
+    assert [e.trigger for e in second.history(waiting)][-2:] == ["warn", "breach"]
+    second.fire(waiting, "finish", actor=HANDLER)  # v2's transition
+    assert second.case(waiting).is_closed
+
+
+def test_unmapped_state_is_refused_with_its_name(store: Store, tmp_path: Path) -> None:
+    """A state the new version lacks and the map leaves out is named; nothing moves."""
+    clock = SimClock(START)
+    engine = Engine(_write(tmp_path, "v1.yaml", V1), store=store, clock=clock)
+    case_id = engine.open_case("permit", cell=CELL, actor=HANDLER).id
+    engine.fire(case_id, "review", actor=HANDLER)
+    engine.add_workflows(_write(tmp_path, "v2.yaml", V2))
+    with pytest.raises(MigrationError, match="reviewing") as refused:
+        engine.migrate("permit", 2, state_map={"received": "intake"})
+    assert refused.value.unmapped == ("reviewing",)
+    assert "--map OLD=NEW" in str(refused.value)
+    assert engine.case(case_id).version == 1
+    with pytest.raises(MigrationError, match="nowhere"):
+        engine.migrate("permit", 2, state_map={"reviewing": "nowhere"})
