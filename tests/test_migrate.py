@@ -110,3 +110,40 @@ def test_unmapped_state_is_refused_with_its_name(store: Store, tmp_path: Path) -
     assert engine.case(case_id).version == 1
     with pytest.raises(MigrationError, match="nowhere"):
         engine.migrate("permit", 2, state_map={"reviewing": "nowhere"})
+
+
+def test_migrate_command_dry_run_refusal_and_move(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``govflow migrate`` on a SQLite file: an unmapped state exits 1 naming it, a dry run
+    writes nothing, a mapped run moves the cases."""
+    from govflow.cli import main
+    from govflow.store.sql import SqlStore
+
+    url = f"sqlite:///{tmp_path / 'gov.db'}"
+    clock = SimClock(START)
+    store = SqlStore(url, create=True)
+    engine = Engine(_write(tmp_path, "v1.yaml", V1), store=store, clock=clock)
+    ids = [engine.open_case("permit", cell=CELL, actor=HANDLER).id for _ in range(3)]
+    engine.fire(ids[0], "review", actor=HANDLER)
+    engine.close()
+    v2 = str(_write(tmp_path, "v2.yaml", V2))
+    base = ["migrate", "permit", "--to", "2", "--store", url, "--workflows", v2]
+    assert main(base) == 1
+    err = capsys.readouterr().err
+    assert "received (v1, 2 cases)" in err and "reviewing (v1, 1 case)" in err
+    assert "permit v1 is not in" in err
+    mapped = [*base, "--map", "received=intake", "--map", "reviewing=checking"]
+    assert main([*mapped, "--dry-run"]) == 0
+    assert "would move 3 of 3" in capsys.readouterr().out
+    assert main(mapped) == 0
+    out = capsys.readouterr().out
+    assert "moved 3 of 3" in out and "v1 received -> intake: 2" in out
+    assert main(["migrate", "permit", "--to", "2", "--map", "oops", "--store", url]) == 1
+    assert "OLD=NEW" in capsys.readouterr().err
+    after = SqlStore(url)
+    try:
+        assert sorted((after.get_case(i).version, after.get_case(i).state) for i in ids) == [
+            (2, "checking"), (2, "intake"), (2, "intake")]
+    finally:
+        after.close()
