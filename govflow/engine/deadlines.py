@@ -83,6 +83,11 @@ def entry_timers(
                                 provisional=shaky and cal.provisional_between(start, yellow)))
         timers.append(Timer(timer_id(), case.id, "red", red, case.epoch, stamp,
                             provisional=shaky and cal.provisional_between(start, red)))
+        deadline = spec.states[case.state].deadline
+        for n, step in enumerate(deadline.on_breach.ladder if deadline else ()):
+            at = due if step.after is None else cal.add(due, step.after)
+            timers.append(Timer(timer_id(), case.id, "ladder", at, case.epoch,
+                                {**stamp, "step": n}))
     for rule in spec.supervision:
         if rule.state == case.state:
             at, shaky = cal.add_checked(start, rule.after)

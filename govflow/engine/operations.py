@@ -25,7 +25,7 @@ from govflow.errors import (
 from govflow.records import SYSTEM_ACTOR, Actor, Case, Event, check_data, copy_data
 from govflow.workflows.spec import TransitionSpec, WorkflowSpec
 
-TIMER_KINDS = ("red", "revisit", "supervise", "yellow")
+TIMER_KINDS = ("ladder", "red", "revisit", "supervise", "yellow")
 
 
 def check_scope(batch: Batch, case: Case, actor: Actor, what: str) -> None:
@@ -291,12 +291,12 @@ def extend(batch: Batch, case_id: str, workdays: float, actor: Actor, reason: st
     # an extension granted late never hides a missed deadline
     light = "green" if batch.now < times[0] else case.light
     batch.begin(case)
-    batch.cancel(("red", "yellow"))
+    batch.cancel(("ladder", "red", "yellow"))
     event = batch.emit(case, spec, "extend", actor=actor, reason=reason,
                        data={"workdays": workdays, "due_at": times[2].isoformat(),
                              "light": light})
     timers = [t for t in entry_timers(batch.rt.calendar, spec, case, times)
-              if t.kind in ("yellow", "red")]
+              if t.kind in ("yellow", "red", "ladder")]
     if any_provisional(timers):
         event.data["provisional"] = True
     batch.timers(timers)

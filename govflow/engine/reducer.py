@@ -82,6 +82,9 @@ def _set_light(case: Case, event: Event, spec: WorkflowSpec) -> None:
 
 def _escalate(case: Case, event: Event, spec: WorkflowSpec) -> None:
     case.escalation += 1
+    level = event.data.get("level")
+    if level:
+        case.supervision = level
 
 
 def _extend(case: Case, event: Event, spec: WorkflowSpec) -> None:

@@ -18,6 +18,7 @@ from govflow.workflows.spec import (
     CalendarSpec,
     DeadlineSpec,
     ExtensionSpec,
+    LadderStep,
     RevisitSpec,
     StateSpec,
     SupervisionRule,
@@ -44,8 +45,11 @@ def _deadline(model: DeadlineModel) -> DeadlineSpec:
         limit_field=model.limit_field,
         yellow_at=model.yellow_at,
         red_at=model.red_at,
-        on_breach=BreachSpec(escalate=breach.escalate, trigger=breach.trigger,
-                             notify=breach.notify),
+        on_breach=BreachSpec(
+            escalate=breach.escalate, trigger=breach.trigger, notify=breach.notify,
+            ladder=tuple(LadderStep(to=s.to, level=s.level,
+                                    after=None if s.after is None else parse_duration(s.after))
+                         for s in breach.ladder)),
     )
 
 

@@ -27,12 +27,23 @@ class Guard(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class LadderStep:
+    """An escalation step ``after`` past the deadline (None: at it): owner to ``to``
+    (``up``, ``community``, ``street``, ``district``), supervision to ``level``."""
+
+    to: str
+    after: Duration | None = None
+    level: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class BreachSpec:
     """What happens when a deadline's red time passes."""
 
     escalate: bool = False
     trigger: str | None = None
     notify: bool = True
+    ladder: tuple[LadderStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
