@@ -90,6 +90,11 @@ class ReplayMapping(_Model):
     closed: TimeColumn | None = Field(
         default=None, description="when it was closed (csv); open311 reads the notes"
     )
+    due: TimeColumn | None = Field(
+        default=None, description="the record's own due time (e.g. Baltimore 311's DueDate): "
+        "written to the case's data as due_at, which a deadline with due_field: due_at uses; "
+        "an empty cell leaves the workflow's limit",
+    )
     close_trigger: str = Field(default="close", description="trigger fired at the closed time")
     moves: list[MoveColumn] = Field(
         default_factory=list, description="other timestamp columns that move the case before "

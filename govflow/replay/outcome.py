@@ -25,8 +25,10 @@ class CaseOutcome:
     red: bool
     #: the owner was moved up at least once
     escalated: bool
-    #: closed before its deadline breached
+    #: closed at or before its due time (a close at the due instant is on time)
     on_time: bool
+    #: the record's handling agency ("" when the mapping names none)
+    agency: str = ""
 
     @property
     def handling_seconds(self) -> float | None:
@@ -53,7 +55,8 @@ def outcomes_of(
                 yellow = True
             elif trigger == "breach":
                 red = True
-                if case.closed_at is None or event.at <= case.closed_at:
+                # the breach fires at the due instant: a close at that instant is on time
+                if case.closed_at is None or event.at < case.closed_at:
                     red_before_close = True
             elif trigger == "escalate":
                 escalated = True
@@ -61,5 +64,6 @@ def outcomes_of(
             record_id=rec.id, case_id=case_id, area=case.cell, state=case.state,
             opened=case.opened_at, closed=case.closed_at, yellow=yellow, red=red,
             escalated=escalated, on_time=case.closed_at is not None and not red_before_close,
+            agency=rec.agency,
         ))
     return out

@@ -93,6 +93,8 @@ class _Builder:
     def __init__(self, mapping: ReplayMapping) -> None:
         self.mapping = mapping
         self.created = TimeParser(mapping.created.format, mapping.timezone)
+        self.due = (TimeParser(mapping.due.format, mapping.timezone)
+                    if mapping.due is not None else None)
         self.seen: set[str] = set()
         self.categories = set(mapping.categories) if mapping.categories is not None else None
         self.result = ReadResult(source=mapping.source)
@@ -117,12 +119,22 @@ class _Builder:
                 lat=number(get(m.lat)) if m.lat else None,
                 lon=number(get(m.lon)) if m.lon else None,
                 moves=moves(get, created),
+                due=self.due_of(get),
             )
         except _Refused as refused:
             self.result.bad.append(BadRow(n, record_id, refused.reason, refused.detail))
             return
         self.seen.add(record_id)
         self.result.records.append(record)
+
+    def due_of(self, get: Get) -> datetime | None:
+        m = self.mapping
+        if m.due is None or self.due is None:
+            return None
+        value = get(m.due.column)
+        if not text_of(value):
+            return None
+        return _time(self.due, value, why.BAD_DUE)
 
     def area(self, get: Get) -> str:
         for column in self.mapping.area:
@@ -214,6 +226,8 @@ def _check_columns(path: str | Path, mapping: ReplayMapping, header: Sequence[st
                            mapping.lon) if c]
     if mapping.closed:
         wanted.append(mapping.closed.column)
+    if mapping.due:
+        wanted.append(mapping.due.column)
     wanted += [m.column for m in mapping.moves]
     if mapping.status:
         wanted.append(mapping.status.column)

@@ -42,6 +42,11 @@ def build_report(result: ReplayResult, *, top: int = 10) -> dict[str, Any]:
     for outcome in result.outcomes:
         by_area[outcome.area].append(outcome)
     areas = {area: figures(items) for area, items in sorted(by_area.items())}
+    by_agency: dict[str, list[CaseOutcome]] = defaultdict(list)
+    for outcome in result.outcomes:
+        if outcome.agency:
+            by_agency[outcome.agency].append(outcome)
+    agencies = {name: figures(items) for name, items in sorted(by_agency.items())}
     reds = sorted(((a, f["red"]) for a, f in areas.items() if f["red"]),
                   key=lambda pair: (-pair[1], pair[0]))
     read = result.read
@@ -58,6 +63,7 @@ def build_report(result: ReplayResult, *, top: int = 10) -> dict[str, Any]:
         "until": result.until.isoformat() if result.until else None,
         "totals": figures(result.outcomes),
         "areas": areas,
+        "agencies": agencies,
         "top_red": [[area, count] for area, count in reds[:top]],
         "replay_seconds": round(result.seconds, 3),
         "records_per_second": round(result.records_per_second, 1),

@@ -43,6 +43,7 @@ def _deadline(model: DeadlineModel) -> DeadlineSpec:
     return DeadlineSpec(
         limit=parse_duration(model.limit),
         limit_field=model.limit_field,
+        due_field=model.due_field,
         yellow_at=model.yellow_at,
         red_at=model.red_at,
         on_breach=BreachSpec(

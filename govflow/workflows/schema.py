@@ -64,7 +64,8 @@ Duration = Annotated[
 StateNames = Annotated[
     list[str], BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])
 ]
-FieldType = Literal["str", "int", "float", "bool", "list", "dict", "duration", "any"]
+FieldType = Literal["str", "int", "float", "bool", "list", "dict", "duration", "datetime",
+                    "any"]
 
 
 class _Model(BaseModel):
@@ -144,6 +145,12 @@ class DeadlineModel(_Model):
         default=None,
         description="a data field that, when the case has it, holds this case's own limit "
         '(a duration such as "7 days" set by the inspector); limit is the default',
+    )
+    due_field: str | None = Field(
+        default=None,
+        description="a data field that, when the case has it, holds this case's own due time "
+        "(ISO 8601; without an offset, in the calendar's zone), e.g. a 311 record's DueDate; "
+        "yellow and red are fractions of the span from entering the state to it",
     )
     yellow_at: float = Field(
         default=0.8, description="fraction of the limit (extensions included) when the light turns "

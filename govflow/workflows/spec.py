@@ -54,6 +54,8 @@ class DeadlineSpec:
     #: a key of the case's data that, when present, overrides ``limit`` for that case (e.g. the
     #: rectification period an inspector sets: a duration string such as "7 days")
     limit_field: str | None = None
+    #: a key of the case's data holding its own due time (ISO 8601), e.g. a record's DueDate
+    due_field: str | None = None
     yellow_at: float = 0.8
     red_at: float = 1.0
     on_breach: BreachSpec = field(default_factory=BreachSpec)
