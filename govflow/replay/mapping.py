@@ -42,10 +42,11 @@ class TimeColumn(_Model):
     """A timestamp column and how its text is written."""
 
     column: str = Field(description="the column (CSV) or field (JSON) holding the time")
-    format: str = Field(
+    format: str | list[str] = Field(
         default="iso",
         description='"iso" (2019-04-25T09:32:09, with or without an offset) or a strptime '
-        'format such as "%m/%d/%Y %I:%M:%S %p"',
+        'format such as "%m/%d/%Y %I:%M:%S %p"; or a list of them, tried in turn (a portal '
+        "that changed its export format)",
     )
 
 

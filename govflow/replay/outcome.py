@@ -29,11 +29,25 @@ class CaseOutcome:
     on_time: bool
     #: the record's handling agency ("" when the mapping names none)
     agency: str = ""
+    #: how it ended: open, closed, merged (a duplicate) or transferred (referred out)
+    outcome: str = "open"
 
     @property
     def handling_seconds(self) -> float | None:
         """Closed minus opened, in seconds (None while open)."""
         return None if self.closed is None else (self.closed - self.opened).total_seconds()
+
+
+#: final states whose name says the record did not end as a plain close
+ENDINGS = {"merged": "merged", "duplicate": "merged", "referred": "transferred",
+           "transferred": "transferred"}
+
+
+def outcome_of(state: str, closed: bool) -> str:
+    """open, closed, merged or transferred, from the case's final state's name."""
+    if not closed:
+        return "open"
+    return ENDINGS.get(state, "closed")
 
 
 def outcomes_of(
@@ -64,6 +78,6 @@ def outcomes_of(
             record_id=rec.id, case_id=case_id, area=case.cell, state=case.state,
             opened=case.opened_at, closed=case.closed_at, yellow=yellow, red=red,
             escalated=escalated, on_time=case.closed_at is not None and not red_before_close,
-            agency=rec.agency,
+            agency=rec.agency, outcome=outcome_of(case.state, case.closed_at is not None),
         ))
     return out

@@ -33,9 +33,29 @@ class _Refused(Exception):
 def read_records(path: str | Path, mapping: ReplayMapping) -> ReadResult:
     """Read a file in the mapping's format."""
     path = Path(path)
-    if mapping.format == "open311":
-        return read_open311(path, mapping)
-    return read_csv(path, mapping)
+    result = read_open311(path, mapping) if mapping.format == "open311" else (
+        read_csv(path, mapping))
+    check_mostly_good(path, mapping, result)
+    return result
+
+
+def check_mostly_good(path: Path, mapping: ReplayMapping, result: ReadResult) -> None:
+    """A mapping under which most rows fail is the wrong mapping (or the portal changed its
+    export): stop, showing the first bad rows and the time formats the mapping tried."""
+    if not result.bad or len(result.bad) <= len(result.records):
+        return
+    first = "; ".join(f"row {b.row}: {b.reason}: {b.detail}" for b in result.bad[:3])
+    tried = [f"{c.column}: {', '.join(_formats(c.format))}" for c in
+             (mapping.created, mapping.closed, mapping.due, *mapping.moves) if c is not None]
+    raise ReplayError(
+        f"{path.name}: {len(result.bad)} of {result.rows} rows fail under the mapping "
+        f"({len(result.records)} good); first: {first}; time formats tried: "
+        f"{'; '.join(tried)}. Fix the mapping (column names, format: or a list of formats) "
+        "for this export")
+
+
+def _formats(fmt: str | list[str]) -> list[str]:
+    return [fmt] if isinstance(fmt, str) else fmt
 
 
 def read_csv(path: str | Path, mapping: ReplayMapping) -> ReadResult:
