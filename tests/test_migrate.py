@@ -147,3 +147,36 @@ def test_migrate_command_dry_run_refusal_and_move(
             (2, "checking"), (2, "intake"), (2, "intake")]
     finally:
         after.close()
+
+
+def test_migration_meets_a_worker_and_redoes_the_chunk(store: Store, tmp_path: Path) -> None:
+    """Another engine changes a case between the migration's read and its commit: the chunk
+    is refused by the case's version counter and redone case by case; the case the worker
+    closed is left, the others move, nothing is lost or moved twice."""
+    from govflow.engine.batch import Batch
+
+    clock = SimClock(START)
+    v1 = _write(tmp_path, "v1.yaml", V1)
+    engine = Engine(v1, store=store, clock=clock)
+    ids = [engine.open_case("permit", cell=CELL, actor=HANDLER).id for _ in range(5)]
+    for case_id in ids:
+        engine.fire(case_id, "review", actor=HANDLER)
+    engine.add_workflows(_write(tmp_path, "v2.yaml", V2))
+    worker = Engine(v1, store=store, clock=clock)
+    commit = engine._commit
+    calls = []
+
+    def racing(batch: Batch, **kwargs: object) -> None:
+        if not calls:
+            worker.fire(ids[2], "finish", actor=HANDLER)  # lands first
+        calls.append(len(batch.changes))
+        commit(batch)
+
+    engine._commit = racing  # type: ignore[method-assign]
+    report = engine.migrate("permit", 2, state_map={"reviewing": "checking"}, chunk=10)
+    assert calls[0] == 5 and calls[1:] == [1, 1, 1, 1]
+    assert (report.found, report.moved, report.skipped) == (5, 4, 1)
+    assert engine.case(ids[2]).is_closed and engine.case(ids[2]).version == 1
+    for case_id in ids[:2] + ids[3:]:
+        moves = [e for e in engine.history(case_id) if e.trigger == "migrate"]
+        assert len(moves) == 1 and engine.case(case_id).version == 2
