@@ -5,7 +5,8 @@
     GovflowError
     ├── WorkflowError                 a workflow definition is wrong
     │   ├── WorkflowLoadError         a file failed to load: .problems lists every one
-    │   └── GuardError                a guard expression failed at run time (names the guard)
+    │   ├── GuardError                a guard expression failed at run time (names the guard)
+    │   └── MigrationError            running cases cannot move to a version (.unmapped)
     ├── CalendarError                 a date the work calendar does not cover
     │   └── NoticeError               a holiday notice it cannot read fully (.source, .item)
     ├── DataError                     case data that is not JSON (a set, a datetime, NaN …)
@@ -74,6 +75,15 @@ class WorkflowLoadError(_ProblemsError, WorkflowError):
     """A workflow file failed to load; ``problems`` lists every problem with file and line."""
 
     what = "workflow file"
+
+
+class MigrationError(WorkflowError):
+    """Running cases cannot be moved to the version asked for. ``unmapped`` lists every state
+    (with its case count) that has no place in the new version."""
+
+    def __init__(self, message: str, *, unmapped: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.unmapped: tuple[str, ...] = tuple(unmapped)
 
 
 class GuardError(WorkflowError):

@@ -167,3 +167,17 @@ def test_float_times_with_inf_mean_never() -> None:
 def test_fields_are_named() -> None:
     """Every documented field has a column."""
     assert set(FIELD) >= {"closed", "closed_on_time", "overdue", "campaign_on_post"}
+
+
+def test_closed_at_the_due_second_is_on_time_one_second_later_is_not() -> None:
+    """Kernel and numpy reference agree: closed == due counts on time, due + 1 s does not."""
+    cols = CaseColumns(
+        cell=np.array([CELLS[0], CELLS[1]], np.int32), category=np.array([0, 0], np.int16),
+        status=np.array([1, 1], np.int8), light=np.array([0, 0], np.int8),
+        opened=np.array([T0 + 100, T0 + 100], np.int64),
+        closed=np.array([T0 + 7200, T0 + 7201], np.int64),
+        due=np.array([T0 + 7200, T0 + 7200], np.int64), rework=np.array([0, 0], np.int16),
+        source=np.array([0, 0], np.int16))
+    got = _both(cols)
+    assert got["closed_on_time"][CELLS[0]] == 1 and got["closed_on_time"][CELLS[1]] == 0
+    assert got["closed"][0] == 2 and got["closed_on_time"][0] == 1

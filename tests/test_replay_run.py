@@ -88,6 +88,7 @@ def test_replay_lights_escalation_and_times(workflows: Path, store: Store) -> No
     assert report["totals"] == {
         "cases": 6, "closed": 4, "open": 2, "median_handling_seconds": 8 * 3600.0,
         "within_limit": 3, "within_limit_share": 0.75, "yellow": 5, "red": 3, "escalated": 3,
+        "resolved": 4, "merged": 0, "transferred": 0,
     }
     assert report["areas"]["NC2"]["red"] == 1
     assert report["top_red"] == [["NC1", 2], ["NC2", 1]]  # d, and f (its move was refused)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from govflow.engine.ids import new_id
@@ -35,6 +35,25 @@ def case_limit(deadline: DeadlineSpec, data: dict[str, Any]) -> Duration:
         raise WorkflowError(f"data.{field} = {value!r} is not a duration: {exc}") from exc
 
 
+def case_due(cal: WorkCalendar, deadline: DeadlineSpec, data: dict[str, Any]) -> datetime | None:
+    """The case's own due time from ``due_field`` (None when the field is absent or empty):
+    ISO 8601, a time without an offset read in the calendar's zone."""
+    field = deadline.due_field
+    value = data.get(field) if field else None
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise WorkflowError(f"data.{field} = {value!r}: a due time must be an ISO 8601 "
+                            "string such as '2026-12-04T17:00:00+08:00'")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise WorkflowError(f"data.{field} = {value!r} is not an ISO 8601 time: {exc}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=cal.tz)
+    return moment.astimezone(UTC)
+
+
 def deadline_times(
     cal: WorkCalendar, deadline: DeadlineSpec, start: datetime, data: dict[str, Any],
     extension_days: float = 0.0,
@@ -42,6 +61,13 @@ def deadline_times(
     """(yellow, red, due) for a state entered at ``start``. ``due`` is 100 % of the limit with
     approved extension work days added; yellow and red are their fractions of it, counted in
     work time when the limit is in work units."""
+    own = case_due(cal, deadline, data)
+    if own is not None:
+        due = own
+        if extension_days:
+            due = cal.add(due, Duration(extension_days, "workdays"))
+        span = max(due - start, timedelta(0))
+        return start + span * deadline.yellow_at, start + span * deadline.red_at, due
     limit = case_limit(deadline, data)
     if not extension_days:
         due = cal.add(start, limit)
@@ -83,6 +109,11 @@ def entry_timers(
                                 provisional=shaky and cal.provisional_between(start, yellow)))
         timers.append(Timer(timer_id(), case.id, "red", red, case.epoch, stamp,
                             provisional=shaky and cal.provisional_between(start, red)))
+        deadline = spec.states[case.state].deadline
+        for n, step in enumerate(deadline.on_breach.ladder if deadline else ()):
+            at = due if step.after is None else cal.add(due, step.after)
+            timers.append(Timer(timer_id(), case.id, "ladder", at, case.epoch,
+                                {**stamp, "step": n}))
     for rule in spec.supervision:
         if rule.state == case.state:
             at, shaky = cal.add_checked(start, rule.after)

@@ -28,12 +28,13 @@ from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Reque
 from govflow.engine.runtime import Runtime
 from govflow.engine.timers import fire_timer, record_revisit
 from govflow.errors import ConflictError, ContentionError, GovflowError
-from govflow.records import Actor, Case, Change, DeadLetter, Event, Timer
+from govflow.records import SYSTEM_ACTOR, Actor, Case, Change, DeadLetter, Event, Timer
 from govflow.store.base import Store
 from govflow.workflows.spec import WorkflowSet, WorkflowSpec
 from govflow.worktime import WorkCalendar
 
 if TYPE_CHECKING:
+    from govflow.engine.migrate import MigrationReport
     from govflow.plugins.host import PluginHost
 
 log = logging.getLogger("govflow.engine")
@@ -95,6 +96,7 @@ class Engine:
             self._rt.add(spec)
         for path in host.workflow_files if host else ():
             self.add_workflows(path)
+        self._rt.restore()
         self._observed = not isinstance(self._rt.hooks, NoHooks)
         #: timer firings that raised (logged, left unfired, retried by a later tick)
         self.failures: list[tuple[str, BaseException]] = []
@@ -124,6 +126,12 @@ class Engine:
     def workflow(self, name: str, version: int | None = None) -> WorkflowSpec:
         """The compiled workflow (latest version unless one is named)."""
         return self._rt.spec(name, version)
+
+    @property
+    def restored_versions(self) -> list[tuple[str, int]]:
+        """Workflow versions no loaded file has, run from the copies the store keeps (each
+        also logged as a warning on ``govflow.engine`` at start)."""
+        return list(self._rt.restored)
 
     def workflows(self) -> list[WorkflowSpec]:
         """Every loaded workflow version."""
@@ -390,6 +398,25 @@ class Engine:
             self._rt.calendar = calendar
         return replan_cases(self._rt, self.clock.now, self._commit, dry_run=dry_run,
                             case_ids=case_ids)
+
+    def migrate(
+        self, workflow: str, to_version: int, *, state_map: Mapping[str, str] | None = None,
+        dry_run: bool = False, chunk: int = 1000, actor: Actor | None = None,
+        reason: str = "",
+    ) -> MigrationReport:
+        """Move the running cases of ``workflow`` to version ``to_version``.
+
+        Each case's state is mapped by ``state_map`` (old name → new; a state the new version
+        also has may be left out); a state without a place is refused, every one named, before
+        anything is written. Each case gets one ``migrate`` event and its deadlines, warnings,
+        supervision and revisits are planned anew under the new version, from when it entered
+        its state. ``chunk`` cases per commit; a chunk that meets another worker's change is
+        redone case by case. ``dry_run`` checks and counts without writing."""
+        from govflow.engine.migrate import migrate
+
+        return migrate(self._rt, self.clock.now, self._commit, workflow, to_version,
+                       state_map=state_map, dry_run=dry_run, chunk=chunk,
+                       actor=actor or SYSTEM_ACTOR, reason=reason)
 
     def deliver_outbox(self, limit: int = 1000) -> int:
         """Hand pending outbox messages to the hooks; those delivered are marked so."""

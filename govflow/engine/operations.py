@@ -26,7 +26,7 @@ from govflow.errors import (
 from govflow.records import SYSTEM_ACTOR, Actor, Case, Event, check_data, copy_data
 from govflow.workflows.spec import TransitionSpec, WorkflowSpec
 
-TIMER_KINDS = ("red", "revisit", "supervise", "yellow")
+TIMER_KINDS = ("ladder", "red", "revisit", "supervise", "yellow")
 
 
 def check_scope(batch: Batch, case: Case, actor: Actor, what: str) -> None:
@@ -59,6 +59,7 @@ def guard_env(batch: Batch, case: Case, data: dict[str, Any]) -> dict[str, Any]:
 def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
     rt = batch.rt
     spec = rt.spec(req.workflow)
+    rt.keep(spec)
     if spec.open_roles and actor is not SYSTEM_ACTOR and spec.open_roles.isdisjoint(actor.roles):
         raise PermissionDenied(
             f"actor {actor.id!r} (roles {sorted(actor.roles)}) may not open a {spec.name!r} "
@@ -294,12 +295,12 @@ def extend(batch: Batch, case_id: str, workdays: float, actor: Actor, reason: st
     # an extension granted late never hides a missed deadline
     light = "green" if batch.now < times[0] else case.light
     batch.begin(case)
-    batch.cancel(("red", "yellow"))
+    batch.cancel(("ladder", "red", "yellow"))
     event = batch.emit(case, spec, "extend", actor=actor, reason=reason,
                        data={"workdays": workdays, "due_at": times[2].isoformat(),
                              "light": light})
     timers = [t for t in entry_timers(batch.rt.calendar, spec, case, times)
-              if t.kind in ("yellow", "red")]
+              if t.kind in ("yellow", "red", "ladder")]
     if any_provisional(timers):
         event.data["provisional"] = True
     batch.timers(timers)

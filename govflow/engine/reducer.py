@@ -18,7 +18,7 @@ from govflow.workflows.spec import WorkflowSpec
 #: events the engine writes itself; every other trigger is a workflow transition
 ENGINE_EVENTS = frozenset(
     {"open", "warn", "breach", "escalate", "extend", "supervise", "revisit_due", "revisit",
-     "revisit_end", "replan", "move"}
+     "revisit_end", "replan", "move", "migrate"}
 )
 LEVELS = ("normal", "yellow", "red")
 
@@ -82,6 +82,9 @@ def _set_light(case: Case, event: Event, spec: WorkflowSpec) -> None:
 
 def _escalate(case: Case, event: Event, spec: WorkflowSpec) -> None:
     case.escalation += 1
+    level = event.data.get("level")
+    if level:
+        case.supervision = level
 
 
 def _extend(case: Case, event: Event, spec: WorkflowSpec) -> None:
@@ -112,6 +115,16 @@ def _move(case: Case, event: Event, spec: WorkflowSpec) -> None:
     _enter(case, event, spec)
 
 
+def _migrate(case: Case, event: Event, spec: WorkflowSpec) -> None:
+    """A move to another workflow version: same stay, new rules (timers set anew)."""
+    d = event.data
+    case.version = int(d["version"])
+    case.state = event.dest
+    case.epoch += 1
+    case.due_at = when(d.get("due_at"))
+    case.light = d.get("light", case.light)
+
+
 def _nothing(case: Case, event: Event, spec: WorkflowSpec) -> None:
     return None
 
@@ -127,6 +140,7 @@ _APPLY: dict[str, Callable[[Case, Event, WorkflowSpec], None]] = {
     "revisit_end": _nothing,
     "replan": _replan,
     "move": _move,
+    "migrate": _migrate,
 }
 
 
@@ -164,4 +178,6 @@ def rebuild(events: Iterable[Event], spec_of: Callable[[str, int], WorkflowSpec]
         if event.trigger == "move" and not event.data.get("note"):
             spec = spec_of(event.data["workflow"], int(event.data["version"]))
         apply_event(case, event, spec)
+        if case.version != spec.version:  # a migration: later events follow the new rules
+            spec = spec_of(case.workflow, case.version)
     return case

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -15,6 +16,8 @@ from govflow.errors import WorkflowError
 from govflow.store.base import Store
 from govflow.workflows.spec import WorkflowSpec
 from govflow.worktime import WorkCalendar
+
+log = logging.getLogger("govflow.engine")
 
 
 @dataclass(slots=True)
@@ -31,6 +34,55 @@ class Runtime:
     specs: dict[tuple[str, int], WorkflowSpec] = field(default_factory=dict)
     latest: dict[str, int] = field(default_factory=dict)
     machines: dict[tuple[str, int], WorkflowMachine] = field(default_factory=dict)
+    #: versions known to be kept in the store (checked once per process)
+    kept: set[tuple[str, int]] = field(default_factory=set)
+    #: versions run from the store's copy because no loaded file has them
+    restored: list[tuple[str, int]] = field(default_factory=list)
+
+    def keep(self, spec: WorkflowSpec) -> None:
+        """Keep the version in the store the first time a case opens on it. A stored copy with
+        other content (the file changed without a new version number) is refused."""
+        if spec.key in self.kept or not spec.text:
+            return
+        before = self.store.keep_workflow(spec.name, spec.version, spec.text, spec.digest)
+        if before and before != spec.digest:
+            raise WorkflowError(
+                f"workflow {spec.name!r} version {spec.version} differs from the copy the "
+                f"store keeps for its running cases (digest {before[:12]}, the file's "
+                f"{spec.digest[:12]}): give the changed workflow a new version number and "
+                "move the cases with `govflow migrate`"
+            )
+        self.kept.add(spec.key)
+
+    def restore(self) -> list[tuple[str, int]]:
+        """Load every version the store keeps that no loaded file has (never the latest of a
+        workflow a file defines). Returns the versions restored now."""
+        from govflow.workflows.load import load_workflows
+
+        found: list[tuple[str, int]] = []
+        for name, version, text, digest in self.store.workflow_versions():
+            known = self.specs.get((name, version))
+            if known is not None:
+                if digest and known.digest and digest != known.digest:
+                    log.warning("workflow %s v%d in the file differs from the stored copy its "
+                                "cases were opened on", name, version)
+                continue
+            try:
+                loaded = load_workflows(text, actions=set(self.actions),
+                                        functions=set(self.functions),
+                                        filename=f"stored {name} v{version}")
+            except WorkflowError as exc:  # e.g. it names an action no plugin registers now
+                log.error("workflow %s v%d is kept in the store but does not load here, so "
+                          "its cases cannot run: %s", name, version, exc)
+                continue
+            spec = loaded.workflows[name]
+            self.specs[spec.key] = spec
+            self.kept.add(spec.key)
+            self.restored.append(spec.key)
+            found.append(spec.key)
+            log.warning("workflow %s v%d is in no loaded file: its running cases run on the "
+                        "copy kept in the store", name, version)
+        return found
 
     def add(self, spec: WorkflowSpec) -> None:
         """Register a workflow version; running cases keep the version they started on."""
@@ -64,5 +116,6 @@ class Runtime:
 def _content(spec: WorkflowSpec) -> tuple[WorkflowSpec, tuple[str | None, ...]]:
     """The workflow without its compiled guards (objects without equality), and the guards'
     source texts: two versions with the same content compare equal."""
-    bare = replace(spec, transitions=tuple(replace(t, guard=None) for t in spec.transitions))
+    bare = replace(spec, transitions=tuple(replace(t, guard=None, line=None)
+                                           for t in spec.transitions))
     return bare, tuple(t.guard.source if t.guard else None for t in spec.transitions)

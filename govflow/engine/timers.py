@@ -11,6 +11,7 @@ import contextlib
 
 from govflow.engine.batch import Batch
 from govflow.engine.deadlines import revisit_timer
+from govflow.engine.hierarchy import Hierarchy
 from govflow.engine.operations import _on_duty, check_scope, fire
 from govflow.engine.reducer import LEVELS
 from govflow.engine.requests import FireRequest
@@ -22,7 +23,7 @@ from govflow.workflows.spec import WorkflowSpec
 def is_stale(case: Case, timer: Timer) -> bool:
     if timer.epoch != case.epoch or case.is_closed:
         return True
-    if timer.kind in ("yellow", "red"):
+    if timer.kind in ("yellow", "red", "ladder"):
         due = case.due_at.isoformat() if case.due_at else None
         return timer.payload.get("due") != due
     if timer.kind == "revisit":
@@ -121,7 +122,52 @@ def _noop(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
     batch.drop_timer(timer.id)
 
 
-_EFFECTS = {"yellow": _warn, "red": _breach, "supervise": _supervise, "revisit": _revisit_due}
+def _ladder(batch: Batch, case: Case, spec: WorkflowSpec, timer: Timer) -> None:
+    """One step of the escalation ladder: owner up to the step's node (never down) and the
+    督办 level raised (never lowered); a step that changes neither writes nothing."""
+    deadline = spec.states[case.state].deadline
+    steps = deadline.on_breach.ladder if deadline is not None else ()
+    n = int(timer.payload["step"])
+    if n >= len(steps):
+        return _noop(batch, case, spec, timer)
+    step = steps[n]
+    grid = batch.rt.grid
+    target = ladder_node(grid, case, step.to)
+    moves = target is not None and target != case.owner and grid.is_within(case.owner, target)
+    level = step.level if step.level is not None and (
+        LEVELS.index(step.level) > LEVELS.index(case.supervision)) else None
+    if not moves and level is None:
+        return _noop(batch, case, spec, timer)
+    owner = target if moves and target is not None else case.owner
+    on_duty = grid.on_duty(owner)
+    data = {"from_owner": case.owner, "to_owner": owner, "owner": owner, "on_duty": on_duty,
+            "step": n + 1, "timer": timer.id}
+    if level is not None:
+        data["level"] = level
+    batch.emit(case, spec, "escalate", actor=SYSTEM_ACTOR, data=data,
+               reason=f"escalation ladder step {n + 1} ({step.to}) past the deadline")
+    batch.notify(case, "escalated", on_duty or owner,
+                 {"state": case.state, "step": n + 1, "level": case.supervision})
+
+
+#: the tiers a ladder step names, counted from the top of the grid (the district is 0)
+TIERS = {"district": 0, "street": 1, "community": 2}
+
+
+def ladder_node(grid: Hierarchy, case: Case, to: str) -> str | None:
+    """The node a ladder step sends the case to: one tier above the owner (``up``) or the
+    ancestor of the case's cell at the named tier."""
+    if to == "up":
+        return grid.parent_of(case.owner)
+    chain = [case.cell]
+    while (parent := grid.parent_of(chain[-1])) is not None:
+        chain.append(parent)
+    tier = TIERS[to]
+    return chain[-1 - tier] if tier < len(chain) else None
+
+
+_EFFECTS = {"yellow": _warn, "red": _breach, "supervise": _supervise, "revisit": _revisit_due,
+            "ladder": _ladder}
 
 
 def record_revisit(batch: Batch, case_id: str, rebound: bool, actor: Actor, note: str) -> Case:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,18 +13,37 @@ class TimeParser:
     ``zone`` (a wall time that does not exist or happens twice at a DST change takes the
     offset before the change, Python's ``fold=0``)."""
 
-    def __init__(self, fmt: str, zone: str) -> None:
-        self.fmt = fmt
+    def __init__(self, fmt: str | Sequence[str], zone: str) -> None:
+        #: the formats tried in turn; the first that matched last time is tried first
+        self.formats: list[str] = [fmt] if isinstance(fmt, str) else list(fmt)
+        self.fmt = self.formats[0]
         self.zone = ZoneInfo(zone)
 
     def __call__(self, text: str) -> datetime:
-        """The aware UTC moment; ValueError when the text does not match the format."""
+        """The aware UTC moment; ValueError (naming every format tried) when none matches."""
         text = text.strip()
-        moment = datetime.fromisoformat(text) if self.fmt == "iso" else (
-            datetime.strptime(text, self.fmt))
+        try:
+            moment = _parse(text, self.fmt)
+        except ValueError:
+            for fmt in self.formats:
+                if fmt == self.fmt:
+                    continue
+                try:
+                    moment = _parse(text, fmt)
+                except ValueError:
+                    continue
+                self.fmt = fmt  # an export keeps one format: try it first from now on
+                break
+            else:
+                raise ValueError(f"{text!r} matches none of the formats tried: "
+                                 f"{', '.join(self.formats)}") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.zone)
         return moment.astimezone(UTC)
+
+
+def _parse(text: str, fmt: str) -> datetime:
+    return datetime.fromisoformat(text) if fmt == "iso" else datetime.strptime(text, fmt)
 
 
 def text_of(value: Any) -> str:

@@ -42,10 +42,11 @@ class TimeColumn(_Model):
     """A timestamp column and how its text is written."""
 
     column: str = Field(description="the column (CSV) or field (JSON) holding the time")
-    format: str = Field(
+    format: str | list[str] = Field(
         default="iso",
         description='"iso" (2019-04-25T09:32:09, with or without an offset) or a strptime '
-        'format such as "%m/%d/%Y %I:%M:%S %p"',
+        'format such as "%m/%d/%Y %I:%M:%S %p"; or a list of them, tried in turn (a portal '
+        "that changed its export format)",
     )
 
 
@@ -89,6 +90,11 @@ class ReplayMapping(_Model):
     created: TimeColumn = Field(description="when the record was made (the case opens then)")
     closed: TimeColumn | None = Field(
         default=None, description="when it was closed (csv); open311 reads the notes"
+    )
+    due: TimeColumn | None = Field(
+        default=None, description="the record's own due time (e.g. Baltimore 311's DueDate): "
+        "written to the case's data as due_at, which a deadline with due_field: due_at uses; "
+        "an empty cell leaves the workflow's limit",
     )
     close_trigger: str = Field(default="close", description="trigger fired at the closed time")
     moves: list[MoveColumn] = Field(

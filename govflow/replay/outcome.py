@@ -25,13 +25,29 @@ class CaseOutcome:
     red: bool
     #: the owner was moved up at least once
     escalated: bool
-    #: closed before its deadline breached
+    #: closed at or before its due time (a close at the due instant is on time)
     on_time: bool
+    #: the record's handling agency ("" when the mapping names none)
+    agency: str = ""
+    #: how it ended: open, closed, merged (a duplicate) or transferred (referred out)
+    outcome: str = "open"
 
     @property
     def handling_seconds(self) -> float | None:
         """Closed minus opened, in seconds (None while open)."""
         return None if self.closed is None else (self.closed - self.opened).total_seconds()
+
+
+#: final states whose name says the record did not end as a plain close
+ENDINGS = {"merged": "merged", "duplicate": "merged", "referred": "transferred",
+           "transferred": "transferred"}
+
+
+def outcome_of(state: str, closed: bool) -> str:
+    """open, closed, merged or transferred, from the case's final state's name."""
+    if not closed:
+        return "open"
+    return ENDINGS.get(state, "closed")
 
 
 def outcomes_of(
@@ -53,7 +69,8 @@ def outcomes_of(
                 yellow = True
             elif trigger == "breach":
                 red = True
-                if case.closed_at is None or event.at <= case.closed_at:
+                # the breach fires at the due instant: a close at that instant is on time
+                if case.closed_at is None or event.at < case.closed_at:
                     red_before_close = True
             elif trigger == "escalate":
                 escalated = True
@@ -61,5 +78,6 @@ def outcomes_of(
             record_id=rec.id, case_id=case_id, area=case.cell, state=case.state,
             opened=case.opened_at, closed=case.closed_at, yellow=yellow, red=red,
             escalated=escalated, on_time=case.closed_at is not None and not red_before_close,
+            agency=rec.agency, outcome=outcome_of(case.state, case.closed_at is not None),
         ))
     return out

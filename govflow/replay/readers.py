@@ -33,9 +33,29 @@ class _Refused(Exception):
 def read_records(path: str | Path, mapping: ReplayMapping) -> ReadResult:
     """Read a file in the mapping's format."""
     path = Path(path)
-    if mapping.format == "open311":
-        return read_open311(path, mapping)
-    return read_csv(path, mapping)
+    result = read_open311(path, mapping) if mapping.format == "open311" else (
+        read_csv(path, mapping))
+    check_mostly_good(path, mapping, result)
+    return result
+
+
+def check_mostly_good(path: Path, mapping: ReplayMapping, result: ReadResult) -> None:
+    """A mapping under which most rows fail is the wrong mapping (or the portal changed its
+    export): stop, showing the first bad rows and the time formats the mapping tried."""
+    if not result.bad or len(result.bad) <= len(result.records):
+        return
+    first = "; ".join(f"row {b.row}: {b.reason}: {b.detail}" for b in result.bad[:3])
+    tried = [f"{c.column}: {', '.join(_formats(c.format))}" for c in
+             (mapping.created, mapping.closed, mapping.due, *mapping.moves) if c is not None]
+    raise ReplayError(
+        f"{path.name}: {len(result.bad)} of {result.rows} rows fail under the mapping "
+        f"({len(result.records)} good); first: {first}; time formats tried: "
+        f"{'; '.join(tried)}. Fix the mapping (column names, format: or a list of formats) "
+        "for this export")
+
+
+def _formats(fmt: str | list[str]) -> list[str]:
+    return [fmt] if isinstance(fmt, str) else fmt
 
 
 def read_csv(path: str | Path, mapping: ReplayMapping) -> ReadResult:
@@ -93,6 +113,8 @@ class _Builder:
     def __init__(self, mapping: ReplayMapping) -> None:
         self.mapping = mapping
         self.created = TimeParser(mapping.created.format, mapping.timezone)
+        self.due = (TimeParser(mapping.due.format, mapping.timezone)
+                    if mapping.due is not None else None)
         self.seen: set[str] = set()
         self.categories = set(mapping.categories) if mapping.categories is not None else None
         self.result = ReadResult(source=mapping.source)
@@ -117,12 +139,22 @@ class _Builder:
                 lat=number(get(m.lat)) if m.lat else None,
                 lon=number(get(m.lon)) if m.lon else None,
                 moves=moves(get, created),
+                due=self.due_of(get),
             )
         except _Refused as refused:
             self.result.bad.append(BadRow(n, record_id, refused.reason, refused.detail))
             return
         self.seen.add(record_id)
         self.result.records.append(record)
+
+    def due_of(self, get: Get) -> datetime | None:
+        m = self.mapping
+        if m.due is None or self.due is None:
+            return None
+        value = get(m.due.column)
+        if not text_of(value):
+            return None
+        return _time(self.due, value, why.BAD_DUE)
 
     def area(self, get: Get) -> str:
         for column in self.mapping.area:
@@ -214,6 +246,8 @@ def _check_columns(path: str | Path, mapping: ReplayMapping, header: Sequence[st
                            mapping.lon) if c]
     if mapping.closed:
         wanted.append(mapping.closed.column)
+    if mapping.due:
+        wanted.append(mapping.due.column)
     wanted += [m.column for m in mapping.moves]
     if mapping.status:
         wanted.append(mapping.status.column)

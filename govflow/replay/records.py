@@ -12,6 +12,7 @@ MISSING_ID = "missing id"
 DUPLICATE_ID = "duplicate id"
 BAD_CREATED = "unparseable created time"
 BAD_CLOSED = "unparseable closed time"
+BAD_DUE = "unparseable due time"
 CLOSED_BEFORE_OPENED = "closed before opened"
 UNKNOWN_CATEGORY = "unknown category"
 BAD_MOVE = "unparseable or early move time"
@@ -43,6 +44,8 @@ class ReplayRecord:
     lat: float | None = None
     lon: float | None = None
     moves: tuple[Move, ...] = ()
+    #: the record's own due time, when the mapping names a due column and the row has one
+    due: datetime | None = None
 
     @property
     def closed(self) -> datetime | None:

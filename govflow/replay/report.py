@@ -15,7 +15,7 @@ from govflow.replay.run import ReplayResult
 def figures(outcomes: Iterable[CaseOutcome]) -> dict[str, Any]:
     """Counts and shares for a set of cases (``median_handling_seconds`` over closed ones;
     ``within_limit_share`` = closed before the deadline breached ÷ closed)."""
-    cases = closed = within = yellow = red = escalated = 0
+    cases = closed = within = yellow = red = escalated = merged = transferred = 0
     handling: list[float] = []
     for o in outcomes:
         cases += 1
@@ -27,8 +27,12 @@ def figures(outcomes: Iterable[CaseOutcome]) -> dict[str, Any]:
             closed += 1
             handling.append(seconds)
             within += o.on_time
+            merged += o.outcome == "merged"
+            transferred += o.outcome == "transferred"
     return {
         "cases": cases, "closed": closed, "open": cases - closed,
+        "resolved": closed - merged - transferred, "merged": merged,
+        "transferred": transferred,
         "median_handling_seconds": statistics.median(handling) if handling else None,
         "within_limit": within,
         "within_limit_share": within / closed if closed else None,
@@ -42,6 +46,11 @@ def build_report(result: ReplayResult, *, top: int = 10) -> dict[str, Any]:
     for outcome in result.outcomes:
         by_area[outcome.area].append(outcome)
     areas = {area: figures(items) for area, items in sorted(by_area.items())}
+    by_agency: dict[str, list[CaseOutcome]] = defaultdict(list)
+    for outcome in result.outcomes:
+        if outcome.agency:
+            by_agency[outcome.agency].append(outcome)
+    agencies = {name: figures(items) for name, items in sorted(by_agency.items())}
     reds = sorted(((a, f["red"]) for a, f in areas.items() if f["red"]),
                   key=lambda pair: (-pair[1], pair[0]))
     read = result.read
@@ -58,6 +67,7 @@ def build_report(result: ReplayResult, *, top: int = 10) -> dict[str, Any]:
         "until": result.until.isoformat() if result.until else None,
         "totals": figures(result.outcomes),
         "areas": areas,
+        "agencies": agencies,
         "top_red": [[area, count] for area, count in reds[:top]],
         "replay_seconds": round(result.seconds, 3),
         "records_per_second": round(result.records_per_second, 1),
@@ -73,16 +83,18 @@ def render(report: dict[str, Any], *, rows: int = 20) -> Any:
     table = Table(title=f"replay of {report['source']} through {report['workflow']} "
                   f"(limit {report['limit']})")
     table.add_column("area", no_wrap=True, overflow="ellipsis", max_width=28)
-    for name in ("cases", "closed", "median", "on time", "yellow", "red", "up"):
+    for name in ("cases", "closed", "merged", "moved", "median", "on time", "yellow", "red",
+                 "up"):
         table.add_column(name, justify="right", no_wrap=True)
     areas = sorted(report["areas"].items(), key=lambda kv: (-kv[1]["cases"], kv[0]))
     for area, f in areas[:rows]:
         table.add_row(area, *_cells(f))
     if len(areas) > rows:
-        table.add_row(f"… {len(areas) - rows} more areas", *[""] * 7)
+        table.add_row(f"… {len(areas) - rows} more areas", *[""] * 9)
     table.add_row("all", *_cells(report["totals"]), style="bold")
-    notes = ("median: handling time of closed cases; on time: closed within the limit "
-             "÷ closed; up: escalated")
+    notes = ("closed: every ending (merged: as a duplicate; moved: transferred to another "
+             "agency); median: handling time of closed cases; on time: closed within the "
+             "limit ÷ closed; up: escalated")
     bad = ", ".join(f"{reason}: {n}" for reason, n in report["bad"].items()) or "none"
     lines = [
         notes,
@@ -103,7 +115,7 @@ def _cells(f: dict[str, Any]) -> list[str]:
     median = f["median_handling_seconds"]
     share = f["within_limit_share"]
     return [
-        str(f["cases"]), str(f["closed"]),
+        str(f["cases"]), str(f["closed"]), str(f["merged"]), str(f["transferred"]),
         "-" if median is None else _duration(median),
         "-" if share is None else f"{share:.1%}",
         str(f["yellow"]), str(f["red"]), str(f["escalated"]),

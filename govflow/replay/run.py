@@ -226,6 +226,8 @@ class _Runner:
                 data[key] = getattr(rec, key)
         if rec.lat is not None and rec.lon is not None:
             data["lat"], data["lon"] = rec.lat, rec.lon
+        if rec.due is not None:
+            data["due_at"] = rec.due.isoformat()
         return OpenRequest(self.workflow, rec.area, rec.category, data, self.source, None,
                            moment, self.opener)
 

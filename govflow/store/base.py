@@ -45,7 +45,7 @@ class Store(Protocol):
 
     def find_open_cases(
         self, *, cell: str | None = None, category: str | None = None,
-        opened_after: datetime | None = None,
+        opened_after: datetime | None = None, workflow: str | None = None,
     ) -> list[Case]:
         """Open (not closed) cases matching every given filter, oldest first."""
         ...
@@ -98,6 +98,15 @@ class Store(Protocol):
 
     def count_dead_letters(self, source: str | None = None) -> int:
         """How many dead letters there are (of one source), for the cockpit."""
+        ...
+
+    def keep_workflow(self, name: str, version: int, text: str, digest: str) -> str | None:
+        """Keep a workflow version cases are opened on (first writer wins: a kept version is
+        never replaced). Returns the digest kept before, or ``None`` if this call kept it."""
+        ...
+
+    def workflow_versions(self) -> list[tuple[str, int, str, str]]:
+        """Every kept workflow version as (name, version, text, digest), by name and version."""
         ...
 
     def iter_cases(self) -> Iterable[Case]:

@@ -31,6 +31,7 @@ class MemoryStore:
         self._dead: list[DeadLetter] = []
         self._cursors: dict[str, str] = {}
         self._keys: dict[str, ApiKey] = {}
+        self._versions: dict[tuple[str, int], tuple[str, str]] = {}
 
     # -- writing -------------------------------------------------------------------------
     def commit(
@@ -117,11 +118,12 @@ class MemoryStore:
 
     def find_open_cases(
         self, *, cell: str | None = None, category: str | None = None,
-        opened_after: datetime | None = None,
+        opened_after: datetime | None = None, workflow: str | None = None,
     ) -> list[Case]:
         found = [
             case.copy() for case in self._cases.values()
             if case.closed_at is None
+            and (workflow is None or case.workflow == workflow)
             and (cell is None or case.cell == cell)
             and (category is None or case.category == category)
             and (opened_after is None or case.opened_at >= opened_after)
@@ -177,6 +179,16 @@ class MemoryStore:
 
     def count_dead_letters(self, source: str | None = None) -> int:
         return sum(1 for d in self._dead if source is None or d.source == source)
+
+    def keep_workflow(self, name: str, version: int, text: str, digest: str) -> str | None:
+        kept = self._versions.get((name, version))
+        if kept is not None:
+            return kept[1]
+        self._versions[(name, version)] = (text, digest)
+        return None
+
+    def workflow_versions(self) -> list[tuple[str, int, str, str]]:
+        return [(n, v, t, d) for (n, v), (t, d) in sorted(self._versions.items())]
 
     def iter_cases(self) -> Iterable[Case]:
         return (case.copy() for case in self._cases.values())

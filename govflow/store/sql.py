@@ -225,9 +225,10 @@ class SqlStore:
 
     def find_open_cases(
         self, *, cell: str | None = None, category: str | None = None,
-        opened_after: datetime | None = None,
+        opened_after: datetime | None = None, workflow: str | None = None,
     ) -> list[Case]:
-        stmt = q.open_cases(cell=cell, category=category, opened_after=opened_after)
+        stmt = q.open_cases(cell=cell, category=category, opened_after=opened_after,
+                            workflow=workflow)
         with self._read("finding open cases") as conn:
             return [Case(*row) for row in conn.execute(stmt)]
 
@@ -275,6 +276,23 @@ class SqlStore:
             last = rows[-1][0]
 
     # -- workflows and the grid ----------------------------------------------------------
+    def keep_workflow(self, name: str, version: int, text: str, digest: str) -> str | None:
+        row = {"name": name, "version": version, "source": text, "digest": digest,
+               "loaded_at": datetime.now(UTC)}
+        find = sa.select(workflows.c.digest).where(
+            workflows.c.name == name, workflows.c.version == version)
+        with self._write("keeping a workflow version") as conn:
+            kept: str | None = conn.execute(find).scalar()
+            if kept is None:
+                conn.execute(self._q.insert_workflow, row)
+        return kept
+
+    def workflow_versions(self) -> list[tuple[str, int, str, str]]:
+        stmt = sa.select(workflows.c.name, workflows.c.version, workflows.c.source,
+                         workflows.c.digest).order_by(workflows.c.name, workflows.c.version)
+        with self._read("reading workflow versions") as conn:
+            return [(r[0], r[1], r[2], r[3]) for r in conn.execute(stmt)]
+
     def save_workflow(self, name: str, version: int, text: str) -> None:
         """Keep the source text of a workflow version (replacing an earlier copy)."""
         row = {"name": name, "version": version, "source": text, "loaded_at": datetime.now(UTC)}

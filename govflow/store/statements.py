@@ -76,9 +76,12 @@ DEAD = sa.select(dead_letters.c.id, dead_letters.c.source, dead_letters.c.record
 
 def open_cases(
     *, cell: str | None, category: str | None, opened_after: datetime | None,
+    workflow: str | None = None,
 ) -> sa.Select[Any]:
     """Open cases matching every given filter, oldest first (ties: the order opened)."""
     stmt = sa.select(*_case_cols).where(cases.c.closed_at.is_(None))
+    if workflow is not None:
+        stmt = stmt.where(cases.c.workflow == workflow)
     if cell is not None:
         stmt = stmt.where(cases.c.cell == cell)
     if category is not None:
@@ -98,6 +101,8 @@ class Statements:
         self.upsert_cursor: Insert = cur.on_conflict_do_update(
             index_elements=["source"], set_={"position": cur.excluded.position})
         flow = make(workflows)
+        self.insert_workflow: Insert = flow.on_conflict_do_nothing(
+            index_elements=["name", "version"])
         self.upsert_workflow: Insert = flow.on_conflict_do_update(
             index_elements=["name", "version"],
             set_={"source": flow.excluded.source, "loaded_at": flow.excluded.loaded_at})

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 #: The Alembic revision these tables match; a test keeps it equal to the migrations' head.
-SCHEMA_REVISION = "0003_service"
+SCHEMA_REVISION = "0005_versions"
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -165,6 +165,8 @@ workflows = sa.Table(
     sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("loaded_at", UTCDateTime, nullable=False),
+    #: SHA-256 of ``source`` (empty for rows written before versions were kept)
+    sa.Column("digest", sa.String(64), nullable=False, server_default=""),
 )
 
 grid_nodes = sa.Table(

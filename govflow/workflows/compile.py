@@ -18,6 +18,7 @@ from govflow.workflows.spec import (
     CalendarSpec,
     DeadlineSpec,
     ExtensionSpec,
+    LadderStep,
     RevisitSpec,
     StateSpec,
     SupervisionRule,
@@ -42,10 +43,14 @@ def _deadline(model: DeadlineModel) -> DeadlineSpec:
     return DeadlineSpec(
         limit=parse_duration(model.limit),
         limit_field=model.limit_field,
+        due_field=model.due_field,
         yellow_at=model.yellow_at,
         red_at=model.red_at,
-        on_breach=BreachSpec(escalate=breach.escalate, trigger=breach.trigger,
-                             notify=breach.notify),
+        on_breach=BreachSpec(
+            escalate=breach.escalate, trigger=breach.trigger, notify=breach.notify,
+            ladder=tuple(LadderStep(to=s.to, level=s.level,
+                                    after=None if s.after is None else parse_duration(s.after))
+                         for s in breach.ladder)),
     )
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
 from govflow.errors import Problem, WorkflowLoadError
 from govflow.workflows.compile import compile_calendar, compile_workflow
 from govflow.workflows.expr import BUILTIN_FUNCTIONS
+from govflow.workflows.schema import WorkflowModel
 from govflow.workflows.spec import WorkflowSet, WorkflowSpec
 from govflow.workflows.structure import Structured, structure
 from govflow.workflows.validate import Checked, WorkflowChecker, check_roles
@@ -82,15 +86,30 @@ def _compile(
             for i in range(len(model.transitions))
             if (line := doc.lines.get(("workflows", wf_name, "transitions", i))) is not None
         }
-        specs[wf_name] = compile_workflow(
+        spec = compile_workflow(
             wf_name, model, initial=result.initial, guards=result.guards, lines=lines
         )
+        text = version_text(wf_name, model, structured.roles)
+        specs[wf_name] = replace(spec, text=text, digest=digest_of(text))
     return WorkflowSet(
         workflows=MappingProxyType(specs),
         calendar=compile_calendar(structured.calendar),
         roles=frozenset(structured.roles) | {"system"},
         source=name,
     )
+
+
+def version_text(name: str, model: WorkflowModel, roles: Collection[str]) -> str:
+    """One workflow version as a stand-alone workflows file: canonical JSON (valid YAML) with
+    the roles it may name, so it loads again without the file it came from."""
+    body = model.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    body["version"] = model.version
+    doc = {"roles": sorted(roles), "workflows": {name: body}}
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:

@@ -29,6 +29,7 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("states.<name>", schema.StateModel),
     ("deadline", schema.DeadlineModel),
     ("on_breach", schema.BreachModel),
+    ("ladder[]", schema.LadderStepModel),
     ("transitions[]", schema.TransitionModel),
     ("extension", schema.ExtensionModel),
     ("supervision[]", schema.SupervisionModel),

@@ -64,7 +64,8 @@ Duration = Annotated[
 StateNames = Annotated[
     list[str], BeforeValidator(_one_or_many, json_schema_input_type=str | list[str])
 ]
-FieldType = Literal["str", "int", "float", "bool", "list", "dict", "duration", "any"]
+FieldType = Literal["str", "int", "float", "bool", "list", "dict", "duration", "datetime",
+                    "any"]
 
 
 class _Model(BaseModel):
@@ -94,11 +95,33 @@ class CalendarModel(_Model):
     )
 
 
+class LadderStepModel(_Model):
+    """One step of an escalation ladder: past the deadline by ``after``, the case goes to
+    ``to`` (its owner moves there, if that is above the owner now) with 督办 ``level``."""
+
+    after: Duration | None = Field(
+        default=None,
+        description="time past the deadline when the step is taken (none: at the breach)",
+    )
+    to: Literal["up", "community", "street", "district"] = Field(
+        description="where the case goes: one tier above its owner (up), or the community, "
+        "street or district above its cell; the owner never moves down",
+    )
+    level: Literal["yellow", "red"] | None = Field(
+        default=None, description="the supervision (督办) level the step sets; never lowered",
+    )
+
+
 class BreachModel(_Model):
     """What happens when a deadline passes (the red light)."""
 
     escalate: bool = Field(
         default=False, description="move the case's owner one grid tier up (升级) and tell them"
+    )
+    ladder: list[LadderStepModel] = Field(
+        default_factory=list,
+        description="an escalation ladder instead of escalate: steps taken in turn past the "
+        "deadline, each audited as an escalate event and told to the person on duty there",
     )
     trigger: str | None = Field(
         default=None,
@@ -106,6 +129,12 @@ class BreachModel(_Model):
         "whose roles include system)",
     )
     notify: bool = Field(default=True, description="send a breach message to the owner")
+
+    @model_validator(mode="after")
+    def _one_way_up(self) -> BreachModel:
+        if self.escalate and self.ladder:
+            raise ValueError("give either escalate: true (one tier up) or a ladder, not both")
+        return self
 
 
 class DeadlineModel(_Model):
@@ -116,6 +145,12 @@ class DeadlineModel(_Model):
         default=None,
         description="a data field that, when the case has it, holds this case's own limit "
         '(a duration such as "7 days" set by the inspector); limit is the default',
+    )
+    due_field: str | None = Field(
+        default=None,
+        description="a data field that, when the case has it, holds this case's own due time "
+        "(ISO 8601; without an offset, in the calendar's zone), e.g. a 311 record's DueDate; "
+        "yellow and red are fractions of the span from entering the state to it",
     )
     yellow_at: float = Field(
         default=0.8, description="fraction of the limit (extensions included) when the light turns "

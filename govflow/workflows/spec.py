@@ -27,12 +27,23 @@ class Guard(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class LadderStep:
+    """An escalation step ``after`` past the deadline (None: at it): owner to ``to``
+    (``up``, ``community``, ``street``, ``district``), supervision to ``level``."""
+
+    to: str
+    after: Duration | None = None
+    level: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class BreachSpec:
     """What happens when a deadline's red time passes."""
 
     escalate: bool = False
     trigger: str | None = None
     notify: bool = True
+    ladder: tuple[LadderStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,8 @@ class DeadlineSpec:
     #: a key of the case's data that, when present, overrides ``limit`` for that case (e.g. the
     #: rectification period an inspector sets: a duration string such as "7 days")
     limit_field: str | None = None
+    #: a key of the case's data holding its own due time (ISO 8601), e.g. a record's DueDate
+    due_field: str | None = None
     yellow_at: float = 0.8
     red_at: float = 1.0
     on_breach: BreachSpec = field(default_factory=BreachSpec)
@@ -140,6 +153,11 @@ class WorkflowSpec:
     open_roles: frozenset[str] = frozenset()
     #: roles allowed to raise supervision (督办) by hand
     supervise_roles: frozenset[str] = frozenset({"cadre", "commander"})
+    #: the version as a stand-alone workflows file (canonical JSON, which is YAML): what the
+    #: store keeps so cases opened on it still run when the file no longer has it
+    text: str = field(default="", compare=False)
+    #: SHA-256 of ``text``: two files with the same workflow version give the same digest
+    digest: str = field(default="", compare=False)
 
     @property
     def key(self) -> tuple[str, int]:

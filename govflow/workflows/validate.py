@@ -199,6 +199,18 @@ class WorkflowChecker:
                     (*path, "limit_field"),
                     f"limit_field {limit_field!r} is declared {kind}; declare it duration",
                 )
+        due_field = deadline.due_field
+        if due_field is not None and limit_field is not None:
+            self.add((*path, "due_field"), "give either due_field (a due time) or limit_field "
+                     "(a duration), not both")
+        if due_field is not None and self.wf.fields:
+            kind = self.wf.fields.get(due_field)
+            if kind is None:
+                self.add((*path, "due_field"), f"due_field {due_field!r} is not a declared "
+                         f"field; add it under fields: as {due_field}: datetime")
+            elif kind not in ("datetime", "str", "any"):
+                self.add((*path, "due_field"),
+                         f"due_field {due_field!r} is declared {kind}; declare it datetime")
         trigger = deadline.on_breach.trigger
         if trigger is not None:
             self.check_system_trigger(trigger, state, (*path, "on_breach", "trigger"), "breach")
