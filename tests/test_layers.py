@@ -137,3 +137,26 @@ def test_the_walk_sees_late_and_type_only_imports(tmp_path: Path) -> None:
                              (6, "govflow.store.base")]
     table = layers()
     assert [layer_of(m, table) for _, m in sorted(found)] == [5, 12, 4]
+
+
+def test_no_module_imports_itself_round_a_circle() -> None:
+    """No import cycle between modules, inside a layer too (late and type-only imports
+    count), e.g. ``govflow.grid.tree`` and ``govflow.grid.arrays`` stay one-way."""
+    mods = modules()
+    names = set(mods)
+    graph = {m: sorted({t for _, t in imports(m, p, names) if t in names and t != m})
+             for m, p in mods.items()}
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            circle = [*path[path.index(module):], module]
+            raise AssertionError("import cycle: " + " -> ".join(circle))
+        if module in done:
+            return
+        for target in graph[module]:
+            visit(target, [*path, module])
+        done.add(module)
+
+    for module in graph:
+        visit(module, [])
