@@ -63,12 +63,17 @@ def candidates(name: str, cwd: Path | None = None) -> list[Found]:
     return found
 
 
+def find(name: str, cwd: Path | None = None) -> Found | None:
+    """The first of :func:`candidates` that exists, or None."""
+    return next((place for place in candidates(name, cwd) if place.path.exists()), None)
+
+
 def district_file(name: str, flag: str, cwd: Path | None = None) -> Found:
     """The first of :func:`candidates` that exists; a clear error naming ``flag`` if none."""
+    found = find(name, cwd)
+    if found is not None:
+        return found
     looked = candidates(name, cwd)
-    for place in looked:
-        if place.path.exists():
-            return place
     where = ", ".join(str(p.path) for p in looked)
     raise GovflowError(f"no {name} found (looked in {where}); pass {flag} with its path, "
                        f"or run from a folder that has {name}")

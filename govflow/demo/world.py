@@ -17,10 +17,11 @@ from govflow.clock import SimClock
 from govflow.demo.staff import Staff
 from govflow.demo.timeline import START
 from govflow.engine.engine import Engine
+from govflow.errors import GovflowError
 from govflow.grid import Grid, generate_district
 from govflow.grid.persist import save_to_store
 from govflow.grid.routing import ResponsibilityMatrix, Rule, grid_actions
-from govflow.resources import district_file
+from govflow.resources import find
 from govflow.store.url import backend
 
 LAYOUT_SEED = 0
@@ -48,7 +49,11 @@ def repo_file(name: str, flag: str) -> Path:
     """``name`` (``workflows.yaml`` or ``plugins``) in the working directory if it is there,
     else the one shipped with govflow (see :mod:`govflow.resources`); a clear error naming
     ``flag`` when there is none."""
-    return district_file(name, flag).path
+    found = find(name)
+    if found is None:
+        raise GovflowError(f"no {name} in {Path.cwd()} nor shipped with govflow; run govflow "
+                           f"demo from a folder that has it, or pass {flag}")
+    return found.path
 
 
 def store_url(url: str | None, out: Path) -> str:
