@@ -11,6 +11,7 @@ so an editable install of govflow there is not seen: the venv imports the wheel'
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import site
 import sqlite3
@@ -29,7 +30,9 @@ SOURCES = ["pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "workflows.
 
 
 def _run(args: list[str | Path], **kw: object) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("GOVFLOW_")}
+    env["COLUMNS"] = "400"  # the demo's lines (its database's path) unwrapped
     done = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env,
                           timeout=600, check=False, **kw)  # type: ignore[call-overload]
     assert done.returncode == 0, (f"{args} exited {done.returncode}:\n{done.stdout[-3000:]}\n"
@@ -86,7 +89,11 @@ def test_an_installed_wheel_runs_the_demo(wheel: Path, tmp_path: Path) -> None:
     assert Path(where).is_relative_to(venv), f"the venv imported {where}, not the wheel"
     done = _run([venv / "bin" / "govflow", "demo", "--days", "2", "--quiet"], cwd=empty)
     assert "(shipped with govflow)" in done.stderr
-    with closing(sqlite3.connect(empty / "govflow-demo" / "govflow.db")) as db:
+    stored = re.search(r"^database: sqlite:///(\S+)$", done.stdout, re.MULTILINE)
+    assert stored, "the demo names its database"
+    path = empty / stored.group(1)  # relative to the folder it ran in, or absolute
+    assert path.resolve().is_relative_to(empty.resolve())
+    with closing(sqlite3.connect(path)) as db:
         (cases,) = db.execute("SELECT count(*) FROM cases").fetchone()
         (nodes,) = db.execute("SELECT count(*) FROM grid_nodes").fetchone()
     assert cases > 100 and nodes == 1106  # two days of the district's records, its grid
