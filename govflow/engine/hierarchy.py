@@ -38,5 +38,14 @@ class PrefixHierarchy:
     def is_within(self, node: str, ancestor: str) -> bool:
         return node.startswith(ancestor)
 
+    def is_cell(self, code: str) -> bool:
+        """Without a grid, any well-formed cell code is a cell."""
+        return well_formed_cell(code)
+
     def on_duty(self, node: str) -> str | None:
         return None
+
+
+def well_formed_cell(code: str) -> bool:
+    """A cell code as the code-read tree knows it: 6 + 3 + 3 + 3 = 15 ASCII digits."""
+    return len(code) == 15 and code.isascii() and code.isdigit()
