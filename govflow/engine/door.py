@@ -179,6 +179,10 @@ def request_error(call: str, exc: ValidationError) -> RequestError:
                         f"{_describe(first['input'])}{also}; {fix}", field=field, fix=fix)
 
 
+#: how many checked actors a door remembers before it starts afresh
+_REMEMBERED = 4096
+
+
 class Door:
     """The checks of one engine: its limits, its grid's cells, the actors it trusts."""
 
@@ -191,6 +195,8 @@ class Door:
         self._is_cell: Callable[[str], bool] = (is_cell if callable(is_cell)
                                                 else well_formed_cell)
         self._minted: dict[tuple[str, frozenset[str], tuple[str, ...]], Actor] = {}
+        #: actors that passed, by id(): see :meth:`actor`
+        self._passed: dict[int, Actor] = {}
         self._depth = limits.max_depth
         self._min_int = limits.min_int
         self._max_int = limits.max_int
@@ -208,7 +214,18 @@ class Door:
         return actor
 
     def actor(self, call: str, actor: Actor) -> None:
-        """The actor's own fields, and the system role only on actors the engine trusts."""
+        """The actor's own fields, and the system role only on actors the engine trusts.
+
+        Actors are frozen: one that passed is remembered by identity (a service or a worker
+        hands the same object again and again), so the hot path pays a dict look-up."""
+        if self._passed.get(id(actor)) is actor:
+            return
+        self._check_actor(call, actor)
+        if len(self._passed) >= _REMEMBERED:
+            self._passed.clear()
+        self._passed[id(actor)] = actor  # kept alive here, so its id is not reused
+
+    def _check_actor(self, call: str, actor: Actor) -> None:
         if type(actor.id) is not str or not 0 < len(actor.id) <= 200:
             raise RequestError(f"{call}: actor.id is {_describe(actor.id)}: give a non-empty "
                                "string id (at most 200 characters)", field="actor.id",
@@ -283,14 +300,25 @@ class Door:
 
     def fire(self, case_id: Any, trigger: Any, actor: Any, data: Any, reason: Any,
              expected_rev: Any = None, call: str = "fire") -> None:
+        # the hot path: arguments of exactly the types FireArgs wants skip its validator (a
+        # stricter test than the model's, so nothing it would refuse gets past; anything
+        # else goes to the model, which accepts it or says what is wrong)
+        if not (type(case_id) is str and 0 < len(case_id) <= 200 and type(trigger) is str
+                and 0 < len(trigger) <= 200 and type(actor) is Actor
+                and (data is None or type(data) is dict) and type(reason) is str
+                and len(reason) <= 10_000 and expected_rev is None):
+            self._fire_model(case_id, trigger, actor, data, reason, expected_rev, call)
+        self.actor(call, actor)
+        if data:
+            self.data(call, data)
+
+    def _fire_model(self, case_id: Any, trigger: Any, actor: Any, data: Any, reason: Any,
+                    expected_rev: Any, call: str) -> None:
         try:
             self._fire({"case_id": case_id, "trigger": trigger, "actor": actor, "data": data,
                         "reason": reason, "expected_rev": expected_rev})
         except ValidationError as exc:
             raise request_error(call, exc) from None
-        self.actor(call, actor)
-        if data:
-            self.data(call, data)
 
     def check(self, call: str, model: type[_Args], **arguments: Any) -> None:
         """The arguments of a call that is not on the hot path (note, move, extend …)."""
