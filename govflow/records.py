@@ -53,8 +53,8 @@ def check_data(
         weight = 1
         for key, value in data.items():
             if type(key) is not str:
-                raise DataError(f"{where} has the key {key!r}: keys must be strings",
-                                field=where, fix="use strings as keys")
+                raise DataError(f"{where} has the key {key!r}: keys must be strings; use "
+                                "strings as keys", field=where, fix="use strings as keys")
             weight += 1 + len(key) + check_data(value, f"{where}.{key}", depth=depth - 1,
                                            min_int=min_int, max_int=max_int)
         return weight
@@ -83,7 +83,8 @@ def check_data(
     if kind not in _SCALARS:
         raise DataError(
             f"{where} is a {kind.__name__} ({_short(data)}): case data must be JSON (strings, "
-            "numbers, booleans, null, lists, objects); write times as ISO strings",
+            "numbers, booleans, null, lists, objects); write times as ISO strings, sets as "
+            "lists",
             field=where, fix="write times as ISO strings, sets as lists")
     return 1
 

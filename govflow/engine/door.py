@@ -226,25 +226,24 @@ class Door:
         self._passed[id(actor)] = actor  # kept alive here, so its id is not reused
 
     def _check_actor(self, call: str, actor: Actor) -> None:
+        problem = ""
         if type(actor.id) is not str or not 0 < len(actor.id) <= 200:
-            raise RequestError(f"{call}: actor.id is {_describe(actor.id)}: give a non-empty "
-                               "string id (at most 200 characters)", field="actor.id",
-                               fix="give a non-empty string id")
-        roles = actor.roles
-        if type(roles) is not frozenset or not all(type(r) is str for r in roles):
-            raise RequestError(f"{call}: actor.roles is {_describe(roles)}: give a frozenset "
-                               "of role names (Actor.of builds one)", field="actor.roles",
-                               fix="build the actor with Actor.of(id, *roles)")
-        if type(actor.scope) is not tuple or not all(type(s) is str for s in actor.scope):
-            raise RequestError(f"{call}: actor.scope is {_describe(actor.scope)}: give a tuple "
-                               "of node codes", field="actor.scope",
-                               fix="build the actor with Actor.of(id, *roles, scope=...)")
-        if SYSTEM in roles and actor is not SYSTEM_ACTOR:
-            key = (actor.id, roles, actor.scope)
+            field, problem = "actor.id", f"is {_describe(actor.id)}"
+            fix = "give a non-empty string id (at most 200 characters)"
+        elif type(actor.roles) is not frozenset or not all(type(r) is str
+                                                         for r in actor.roles):
+            field, problem = "actor.roles", f"is {_describe(actor.roles)}"
+            fix = "build the actor with Actor.of(id, *roles), which makes a frozenset of names"
+        elif type(actor.scope) is not tuple or not all(type(s) is str for s in actor.scope):
+            field, problem = "actor.scope", f"is {_describe(actor.scope)}"
+            fix = "build the actor with Actor.of(id, *roles, scope=...), a tuple of node codes"
+        elif SYSTEM in actor.roles and actor is not SYSTEM_ACTOR:
+            key = (actor.id, actor.roles, actor.scope)
             if self._minted.get(key) is not actor:
-                raise RequestError(
-                    f"{call}: actor {actor.id!r} claims the reserved {SYSTEM!r} role; "
-                    f"{_SYSTEM_FIX}", field="actor.roles", fix=_SYSTEM_FIX)
+                field, fix = "actor.roles", _SYSTEM_FIX
+                problem = f"of actor {actor.id!r} claim the reserved {SYSTEM!r} role"
+        if problem:
+            raise RequestError(f"{call}: {field} {problem}; {fix}", field=field, fix=fix)
 
     # -- cells and data --------------------------------------------------------------------
     def cell(self, call: str, cell: str) -> None:

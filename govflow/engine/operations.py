@@ -67,7 +67,6 @@ def guard_env(batch: Batch, case: Case, data: dict[str, Any]) -> dict[str, Any]:
 def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
     rt = batch.rt
     spec = rt.spec(req.workflow)
-    rt.keep(spec)
     if spec.open_roles and actor is not SYSTEM_ACTOR and spec.open_roles.isdisjoint(actor.roles):
         raise PermissionDenied(
             f"actor {actor.id!r} (roles {sorted(actor.roles)}) may not open a {spec.name!r} "
@@ -91,6 +90,7 @@ def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
                   spec.initial, "", payload)
     case = new_case(event)
     check_scope(batch, case, actor, "open")
+    rt.keep(spec)  # after the checks of the request: a refused open writes nothing
     batch.adopt(case)
     batch.begin(case, new=True)
     change = batch._open
