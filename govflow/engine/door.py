@@ -80,7 +80,7 @@ class MoveArgs(_Args):
 
 class ExtendArgs(_Args):
     case_id: Name
-    workdays: Annotated[float, Field(gt=0, allow_inf_nan=False)] | Annotated[int, Field(gt=0)]
+    workdays: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     actor: InstanceOf[Actor]
     reason: Text
 

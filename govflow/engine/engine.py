@@ -332,7 +332,7 @@ class Engine:
                        actor=req.actor, data=req.data, reason=req.reason, notices=req.notices)
             return ops.note(batch, req)
         fix = "give OpenRequest, FireRequest or NoteRequest objects"
-        raise RequestError(f"apply_batch: a request is {type(req).__name__}; {fix}",
+        raise RequestError(f"apply_batch: requests holds a {type(req).__name__}; {fix}",
                            field="requests", fix=fix)
 
     # -- time ------------------------------------------------------------------------------
@@ -506,6 +506,8 @@ class Engine:
         dead_letters: Sequence[DeadLetter] = (),
     ) -> None:
         store = self._rt.store
+        for spec in batch.keeps:
+            self._rt.keep(spec)  # before the cases that run on it (refuses a changed copy)
         if batch.changes or cursor is not None or dead_letters:
             store.commit(batch.changes, cursor=cursor, dead_letters=dead_letters)
         if batch.dropped:

@@ -90,7 +90,7 @@ def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
                   spec.initial, "", payload)
     case = new_case(event)
     check_scope(batch, case, actor, "open")
-    rt.keep(spec)  # after the checks of the request: a refused open writes nothing
+    batch.keep(spec)  # kept at the commit: a refused open writes nothing
     batch.adopt(case)
     batch.begin(case, new=True)
     change = batch._open
