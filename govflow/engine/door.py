@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, InstanceOf, ValidationError
 
-from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy, well_formed_cell
+from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
 from govflow.engine.limits import Limits
 from govflow.errors import DataError, RequestError
 from govflow.records import SYSTEM, SYSTEM_ACTOR, Actor, check_data
@@ -189,11 +189,13 @@ class Door:
     def __init__(self, limits: Limits, grid: Hierarchy) -> None:
         self.limits = limits
         self.grid = grid
+        # the hierarchy says what a cell is: a loaded Grid knows its tier-3 cells, the
+        # code-read default takes any well-formed code, and a hierarchy of the integrator's
+        # without ``is_cell`` (a replay's area names) takes any non-empty code
         is_cell = getattr(grid, "is_cell", None)
         #: a grid is loaded: the cell must be one of its tier-3 cells, not just well formed
         self._grid_cells = callable(is_cell) and not isinstance(grid, PrefixHierarchy)
-        self._is_cell: Callable[[str], bool] = (is_cell if callable(is_cell)
-                                                else well_formed_cell)
+        self._is_cell: Callable[[str], bool] = is_cell if callable(is_cell) else bool
         self._minted: dict[tuple[str, frozenset[str], tuple[str, ...]], Actor] = {}
         #: actors that passed, by id(): see :meth:`actor`
         self._passed: dict[int, Actor] = {}

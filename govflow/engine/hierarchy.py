@@ -29,6 +29,11 @@ class Hierarchy(Protocol):
         ...
 
 
+# A hierarchy may also have ``is_cell(code) -> bool``: whether cases may live on ``code``.
+# The engine's door asks it when it is there (Grid: a tier-3 cell; PrefixHierarchy: a
+# well-formed 15-digit code) and otherwise takes any non-empty code.
+
+
 class PrefixHierarchy:
     """The fallback: the tree read off 6 + 3 + 3 + 3 digit codes; nobody on duty."""
 
