@@ -176,7 +176,7 @@ def request_error(call: str, exc: ValidationError) -> RequestError:
     msg = first["msg"]
     kind = DataError if argument in _DATA_ARGUMENTS else RequestError
     return kind(f"{call}: {field}: {msg[:1].lower()}{msg[1:]}, got "
-                        f"{_describe(first['input'])}{also}; {fix}", field=field, fix=fix)
+                f"{_describe(first['input'])}{also}; {fix}", field=field, fix=fix)
 
 
 #: how many checked actors a door remembers before it starts afresh

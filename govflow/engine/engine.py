@@ -204,7 +204,7 @@ class Engine:
     ) -> Case:
         """Write an event without changing state (``merge`` also counts ``data.merged``),
         with outbox messages ``notices`` = (kind, recipient, payload) in the same commit."""
-        notices = tuple(notices)
+        notices = tuple(notices) if isinstance(notices, Iterable) else notices
         self._door.check("note", NoteArgs, case_id=case_id, what=what, actor=actor, data=data,
                          reason=reason, notices=notices)
         req = NoteRequest(case_id, what, actor, data, reason, notices)
@@ -302,7 +302,8 @@ class Engine:
         """Open many cases, ``batch`` per commit. Returns their ids in order."""
         ids: list[str] = []
         self._door.check("open_cases", BulkArgs, actor=actor, batch=batch)
-        filled = (req if getattr(req, "actor", None) is not None else replace(req, actor=actor)
+        filled = (replace(req, actor=actor)
+                  if isinstance(req, OpenRequest) and req.actor is None else req
                   for req in requests)
         for chunk in _chunks(filled, batch):
             ids.extend(r.id for r in self.apply_batch(chunk) if isinstance(r, Case))
@@ -476,7 +477,8 @@ class Engine:
         from govflow.engine.migrate import migrate
 
         self._door.check("migrate", MigrateArgs, workflow=workflow, to_version=to_version,
-                         state_map=None if state_map is None else dict(state_map),
+                         state_map=dict(state_map) if isinstance(state_map, Mapping)
+                         else state_map,
                          dry_run=dry_run, chunk=chunk, actor=actor, reason=reason)
         return migrate(self._rt, self.clock.now, self._commit, workflow, to_version,
                        state_map=state_map, dry_run=dry_run, chunk=chunk,
