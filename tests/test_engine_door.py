@@ -440,3 +440,35 @@ def test_workflows_path_is_the_district_file() -> None:
     with pytest.raises(DataError, match=r"data\.severity"):
         engine.open_case("standard_case", cell=CELL, actor=Actor.of("w", "grid_worker"),
                          data={"severity": "high"})
+
+
+def test_a_granted_system_key_acts_through_the_service(tmp_path: Path) -> None:
+    """Over HTTP (a real ``govflow serve``): a key granted the system role acts as an
+    engine-minted actor, so the door lets it through; a refused call is a 422 problem with
+    the field and the fix."""
+    import httpx
+
+    from govflow.service.keys import issue
+    from govflow.store.sql import SqlStore
+    from tests.service_fixtures import start_server
+
+    url = f"sqlite:///{tmp_path / 'svc.db'}"
+    store = SqlStore(url, create=True)
+    try:
+        keys = {"bridge": issue(store, "bridge", roles=["system"], grant_system=True)[1],
+                "desk": issue(store, "desk", roles=["grid_worker"])[1]}
+    finally:
+        store.close()
+    server = start_server(url, keys=keys)
+    body = {"workflow": "standard_case", "cell": CELL, "data": {"severity": 2}}
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            reply = client.post("/api/v1/cases", json=body, headers=server.headers("bridge"))
+            assert reply.status_code == 201, reply.text
+            refused = client.post("/api/v1/cases", json={**body, "cell": "abc"},
+                                  headers=server.headers("desk"))
+            assert refused.status_code == 422, refused.text
+            problem = refused.json()
+            assert problem["field"] == "cell" and problem["fix"] in problem["detail"]
+    finally:
+        server.stop()
