@@ -374,6 +374,8 @@ def test_the_other_writes_check_their_arguments(door: Engine) -> None:
             RequestError, "reason")
     refused(door, lambda: door.supervise(case_id, 2, actor=WORKER),  # type: ignore[arg-type]
             RequestError, "level")
+    refused(door, lambda: door.supervise(case_id, "purple", actor=WORKER), RequestError,
+            "level")
     refused(door, lambda: door.record_revisit(case_id, rebound="no", actor=WORKER),  # type: ignore[arg-type]
             RequestError, "rebound")
     refused(door, lambda: door.move(case_id, "other", actor=WORKER, from_states="new"),  # type: ignore[arg-type]
@@ -472,3 +474,13 @@ def test_a_granted_system_key_acts_through_the_service(tmp_path: Path) -> None:
             assert problem["field"] == "cell" and problem["fix"] in problem["detail"]
     finally:
         server.stop()
+
+
+def test_the_supervise_levels_the_door_takes_are_the_reducers() -> None:
+    """The door's list of supervision levels is the one the engine applies."""
+    import typing
+
+    from govflow.engine.door import SuperviseArgs
+    from govflow.engine.reducer import LEVELS
+
+    assert typing.get_args(SuperviseArgs.model_fields["level"].annotation) == LEVELS

@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, InstanceOf, ValidationError
 
@@ -87,7 +87,7 @@ class ExtendArgs(_Args):
 
 class SuperviseArgs(_Args):
     case_id: Name
-    level: Name
+    level: Literal["normal", "yellow", "red"]  # reducer.LEVELS
     actor: InstanceOf[Actor]
     reason: Text = ""
 
