@@ -484,3 +484,22 @@ def test_the_supervise_levels_the_door_takes_are_the_reducers() -> None:
     from govflow.engine.reducer import LEVELS
 
     assert typing.get_args(SuperviseArgs.model_fields["level"].annotation) == LEVELS
+
+
+def test_keys_add_refuses_the_system_role_without_the_grant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``govflow keys add --role system`` fails and stores nothing; with --grant-system it
+    makes the key."""
+    from govflow.cli import main
+    from govflow.store.sql import SqlStore
+
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    assert main(["keys", "add", "ops", "--role", "system", "--store", url]) != 0
+    assert "--grant-system" in capsys.readouterr().err
+    assert main(["keys", "add", "ops", "--role", "system", "--grant-system", "--store", url]) == 0
+    store = SqlStore(url)
+    try:
+        assert [(k.name, k.roles) for k in store.list_keys()] == [("ops", ("system",))]
+    finally:
+        store.close()
