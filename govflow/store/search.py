@@ -38,6 +38,8 @@ def search(query: CaseQuery) -> sa.Select[Any]:
         where.append(cases.c.category.in_(q.categories))
     if q.ids:
         where.append(cases.c.id.in_(q.ids))
+    if q.source is not None:
+        where.append(cases.c.source == q.source)
     if q.cell is not None:
         where.append(cases.c.cell == q.cell)
     if q.under:
