@@ -200,3 +200,21 @@ def test_a_server_that_keeps_failing_stops_the_run_and_nothing_moves(
     assert served.calls == 3
     assert engine.store.get_cursor("chicago_pull") is None
     assert list(engine.store.iter_cases()) == []
+
+
+def test_the_open311_pull_plugin_takes_its_settings_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No URL: nothing registered; with one, a feed named and set as the variables say."""
+    plugins = ROOT / "plugins"
+    host = PluginHost(plugins_dir=plugins, entry_points=False, env={})
+    assert "open311_pull" not in host.sources
+    monkeypatch.setenv("GOVFLOW_OPEN311_PULL_URL", BASE + "/")
+    monkeypatch.setenv("GOVFLOW_OPEN311_PULL_SOURCE", "chicago")
+    monkeypatch.setenv("GOVFLOW_OPEN311_PULL_PAGE_SIZE", "250")
+    monkeypatch.setenv("GOVFLOW_OPEN311_PULL_SINCE", "2015-09-30T00:00:00-05:00")
+    host = PluginHost(plugins_dir=plugins, entry_points=False, env={})
+    feed = host.sources["chicago"]
+    assert isinstance(feed, Open311Feed)
+    assert (feed.base_url, feed.page_size, feed.since, feed.workflow) == (
+        BASE, 250, "2015-09-30T00:00:00-05:00", "open311_request")
+    assert [r.name for r in host.rules["chicago"]] == ["rule"]

@@ -49,9 +49,13 @@ def _prepare(store_url: str) -> dict[str, str]:
     return keys
 
 
+JURISDICTION = "zhongyuan.example"
+
+
 def _serve(store_url: str) -> Server:
     return start_server(store_url, keys=_prepare(store_url),
-                        extra=["--plugins-dir", str(ROOT / "plugins"), "--no-worker"])
+                        extra=["--plugins-dir", str(ROOT / "plugins"), "--no-worker",
+                               "--open311-jurisdiction", JURISDICTION])
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +181,10 @@ def test_errors_are_lists_of_code_and_description(server: Server) -> None:
     check(httpx.get(f"{server.url}/open311/v2/tokens/ffffffffffffffff.json", timeout=30),
           404, "no service request")
     check(httpx.get(f"{server.url}/open311/v2/requests.csv", timeout=30), 400, ".json or .xml")
+    check(httpx.get(f"{server.url}/open311/v2/services.json",
+                    params={"jurisdiction_id": "elsewhere"}, timeout=30), 404, JURISDICTION)
+    assert httpx.get(f"{server.url}/open311/v2/services.json",
+                     params={"jurisdiction_id": JURISDICTION}, timeout=30).status_code == 200
     xml = _post(server, "xml", api_key=None)
     assert xml.status_code == 403
     root = SafeET.fromstring(xml.text)

@@ -44,7 +44,7 @@ def router(ctx: ServiceContext) -> APIRouter:
     by_category: dict[str, Service] = {}
     for service in known.values():
         by_category.setdefault(service.category, service)
-    jurisdiction = getattr(ctx.config, "open311_jurisdiction", None)
+    jurisdiction = ctx.config.open311_jurisdiction
     started = datetime.now(UTC)
 
     def checked(request: Request, fmt: str) -> str:
@@ -137,7 +137,11 @@ def router(ctx: ServiceContext) -> APIRouter:
                                         "(services.json lists them)" if code else
                                    "service_code is required (services.json lists them)")
             opening = _open_request(ctx, form, service, actor)
-            case = await ctx.committer.submit(opening)
+            try:
+                case = await ctx.committer.submit(opening)
+            except GovflowError:
+                ctx.metrics.opens.labels("refused").inc()
+                raise
             ctx.metrics.opens.labels("ok").inc()
             return answer(fmt, "service_requests", [{
                 "service_request_id": case.id, "token": case.id, "service_notice": "",
