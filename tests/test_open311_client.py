@@ -145,6 +145,18 @@ def test_chicago_requests_are_pulled_paged_deduplicated_and_never_moved_back(
         2 if r["status"] == "closed" else 1 for r in at_edge)
     assert len(list(engine.store.iter_cases())) == len(requests)
 
+    # a restarted process (a new feed and intake on the same store), the whole file again
+    # from the start: what the store holds deduplicates, nothing is opened twice
+    restarted = Open311Feed("chicago_pull", BASE, cell_of=um.UrbanManagement().chicago_cell,
+                            page_size=7, client=httpx.Client(transport=httpx.MockTransport(
+                                Chicago(list(requests)))))
+    engine2, intake2 = _engine_with((engine, um), restarted)
+    engine2.store.commit([], cursor=("chicago_pull", "2014-01-01T00:00:00+00:00"))
+    replayed = intake2.run("chicago_pull")
+    assert (replayed.opened, replayed.triggered, replayed.dead) == (0, 0, 0)
+    assert restarted.stats.unchanged == replayed.read == len(requests) + closed
+    assert len(list(engine.store.iter_cases())) == len(requests)
+
     # older listings of every request (as it stood when opened): all skipped as older
     served.rows = [_as_opened(r) for r in requests]
     feed.since = None

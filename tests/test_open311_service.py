@@ -170,6 +170,9 @@ def test_errors_are_lists_of_code_and_description(server: Server) -> None:
 
     check(_post(server, api_key=None), 403, "api_key is required")
     check(_post(server, api_key="gfk_not-a-key"), 403, "not known")
+    in_url = httpx.post(f"{server.url}/open311/v2/requests.json",
+                        params={"api_key": server.keys["app"]}, timeout=30)
+    check(in_url, 400, "in the body")
     check(_post(server, api_key=server.keys["checker"]), 403, "may not open")
     check(_post(server, service_code="no_such"), 400, "'no_such' is not a service")
     check(_post(server, lat=10.0, long=10.0), 400, "in no cell")

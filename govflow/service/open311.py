@@ -209,6 +209,9 @@ async def _form(request: Request) -> dict[str, str]:
     else:
         raise Open311Error(400, f"content type {kind!r} is not taken; post "
                                 "application/x-www-form-urlencoded (or application/json)")
+    if "api_key" in request.query_params:
+        raise Open311Error(400, "send api_key in the body, not in the URL (URLs end up in "
+                                "proxies' logs)")
     for key, value in request.query_params.items():
         fields.setdefault(key, value)
     return fields
