@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 from fastapi.responses import Response
 
-from govflow.errors import AuthError, GovflowError, PermissionDenied
+from govflow.errors import AuthError, GovflowError, PermissionDenied, ServiceError
 from govflow.service.problems import status_of
 
 FORMATS = ("json", "xml")
@@ -25,7 +25,7 @@ _SINGULAR = {"attributes": "attribute", "values": "value", "endpoints": "endpoin
              "services": "service"}
 
 
-class Open311Error(Exception):
+class Open311Error(ServiceError):
     """An error answered as Open311's list of ``{code, description}`` with ``status``."""
 
     def __init__(self, status: int, description: str) -> None:
