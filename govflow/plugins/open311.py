@@ -3,7 +3,8 @@
 The service's ``POST /open311/v2/requests`` hands each request to the rules of the source
 :data:`SOURCE` (``open311``) as an :class:`Open311Submission`, exactly as a pulled record is
 handed to its source's rules. The source itself is pushed to, never read: its
-:meth:`Open311Push.read` yields nothing, so the worker's scheduled intake passes it by.
+:meth:`Open311Push.read` yields nothing, so the worker's scheduled intake takes nothing
+from it.
 
 The service list (``GET services``) is read off those rules: every rule of the ``open311``
 source declared in a rules file, whose ``when`` fixes ``service_code`` and whose outcome
