@@ -28,6 +28,8 @@ def add_commands(subparsers: Any) -> None:
                        help="largest request body in bytes (%(default)s)")
     serve.add_argument("--no-group-commit", action="store_true",
                        help="commit each write alone (for comparison)")
+    serve.add_argument("--open311-jurisdiction", default=None,
+                       help="the Open311 jurisdiction_id served (default: any is accepted)")
     serve.set_defaults(func=run_serve)
 
     worker = subparsers.add_parser("worker", help="run the worker loop alone: timers, "
@@ -89,7 +91,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from govflow.service.serve import serve
 
     config = _config(args, host=args.host, port=args.port, run_worker=not args.no_worker,
-                     max_body_bytes=args.max_body, group_commit=not args.no_group_commit)
+                     max_body_bytes=args.max_body, group_commit=not args.no_group_commit,
+                     open311_jurisdiction=args.open311_jurisdiction)
     serve(config)
     return 0
 

@@ -162,7 +162,8 @@ class Intake:
         """Take in up to ``limit`` records of a source, committing every ``batch`` records.
 
         ``source`` is a registered source's name, or a :class:`Source` object (its rules are
-        the ones registered under its ``name``).
+        the ones registered under its ``name``). A source with a ``prepare(engine)`` method has
+        it called first (e.g. to read what it already took in from the store).
         """
         if isinstance(source, str):
             found = self.host.sources.get(source)
@@ -172,6 +173,9 @@ class Intake:
                                    "is its plugin loaded and not blocked?")
             source = found
         source_name = source.name
+        prepare = getattr(source, "prepare", None)
+        if callable(prepare):  # a source that reads the store before each run (its ledger)
+            prepare(self.engine)
         rules = self.host.rules.get(source_name, [])
         actor = Actor(id=f"source:{source_name}", roles=frozenset({"system"}))
         report = IntakeReport(source=source_name)

@@ -344,6 +344,18 @@ class SqlStore:
             page.next = page.positions[-1]
         return page
 
+    def last_events(self, case_ids: Iterable[str]) -> dict[str, Event]:
+        """The last event of each case, by case id, in one statement (cases without
+        events, or unknown, are left out)."""
+        from govflow.store.search import last_events
+
+        ids = list(dict.fromkeys(case_ids))
+        if not ids:
+            return {}
+        with self._read("reading the cases' last events") as conn:
+            found = [Event(*row) for row in conn.execute(last_events(ids))]
+        return {event.case_id: event for event in found}
+
     def service_figures(self, now: datetime) -> dict[str, float]:
         """Timers due and late (over a minute), dead letters, outbox backlog and lag."""
         from govflow.store.tables import outbox, timers
