@@ -3,7 +3,7 @@ confirmation, message triage, and at the end the stage KPIs and the assessment.
 
 Day 2 at 09:00 a street cadre starts a gas campaign over the households on record of the
 first community (its party branches, building groups and households, each linked to a
-party member, are generated and validated first). Patrol schedules run on the first cell
+party member, are generated, kept in the store and read back from it first). Patrol schedules run on the first cell
 of each street at peak hours on work days. Every evening at 18:00 the teams act: a share
 of the checks is walked (about one in eight finds a hazard, which opens its
 rectification), rectifications due for
@@ -69,10 +69,15 @@ class Subsystems:
 
     def gas(self, engine: Any, grid: Any) -> None:
         from govflow.grid.party import generate_party, party_arrays, validate_party
+        from govflow.grid.persist import load_party_from_store, save_party_to_store
 
         community = grid.children(grid.children(grid.root)[0])[0]
         party = generate_party(grid, grid.cells_under(community))  # 2 buildings × 4 homes
-        validate_party(party, grid)
+        if hasattr(engine.store, "save_party"):  # kept beside the grid, read back from there
+            save_party_to_store(engine.store, party, grid)
+            party = load_party_from_store(engine.store, grid)
+        else:
+            validate_party(party, grid)
         arrays = party_arrays(party, grid)
         self.figures["party"] = {
             "branches": sum(o.kind == "branch" for o in party.orgs),
