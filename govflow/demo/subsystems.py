@@ -2,16 +2,16 @@
 confirmation, message triage, and at the end the stage KPIs and the assessment.
 
 Day 2 at 09:00 a street cadre starts a gas campaign over the households on record of the
-first community (its party branches, building groups and households, each linked to a
-party member, are generated, kept in the store and read back from it first). Patrol schedules run on the first cell
-of each street at peak hours on work days. Every evening at 18:00 the teams act: a share
-of the checks is walked (about one in eight finds a hazard, which opens its
-rectification), rectifications due for
-re-inspection pass and go on the watch list, due revisits are recorded clean, the day's
-patrols are walked (one in five finds a problem), and messages waiting for a person are
-classified (the model's own guess accepted). Unsure AI detections are looked at as they
-arrive (three in four confirmed into their workflow, the rest false alarms). Decisions
-come from a hash of the case id, so a seed gives the same figures every time.
+first community (its party branches, building groups and households, each linked to a party
+member, are generated, kept in the store and read back from it first). Patrol schedules run
+on the first cell of each street at peak hours on work days. Every evening at 18:00 the
+teams act: a share of the checks is walked (about one in eight finds a hazard, which opens
+its rectification), rectifications due for re-inspection pass and go on the watch list, due
+revisits are recorded clean, the day's patrols are walked (one in five finds a problem),
+and messages waiting for a person are classified (the model's own guess accepted). Unsure
+AI detections are looked at as they arrive (three in four confirmed into their workflow,
+the rest false alarms). Decisions come from a hash of the case id, so a seed gives the same
+figures every time.
 """
 
 from __future__ import annotations
