@@ -80,7 +80,7 @@ def validate_party(party: Party, grid: Grid, file: str = "<party>", *,
     member; a household member without a households duty on that cell.
 
     Problems name rows by position (``orgs[3]``, as in a file) or, with ``by_key``, by code
-    and id (``orgs[410102001001-B]``, as rows kept in a store are found)."""
+    and id (``orgs[410102001001001-B]``, as rows kept in a store are found)."""
     problems: list[Problem] = []
 
     def org_at(i: int, o: PartyOrg) -> str:

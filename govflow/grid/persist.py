@@ -84,8 +84,9 @@ def stored_party(store: Any) -> Party | None:
     org_rows, home_rows = loader()
     if not org_rows and not home_rows:
         return None
-    return Party(tuple(PartyOrg(**row) for row in org_rows),
-                 tuple(Household(**row) for row in home_rows))
+    # sorted here, not by the database: PostgreSQL collations may order "-" differently
+    return Party(tuple(PartyOrg(**row) for row in sorted(org_rows, key=lambda r: r["code"])),
+                 tuple(Household(**row) for row in sorted(home_rows, key=lambda r: r["id"])))
 
 
 def load_party_from_store(store: Any, grid: Grid | None = None) -> Party:
