@@ -219,3 +219,20 @@ def test_the_subsystems_run_and_their_figures_are_reported(
     assert 0 < subs["kpis"]["on_time_registration"] <= 1
     assert 0 < subs["assessment"]["district"] <= 100
     assert subs["assessment"]["cells_scored"] > 0
+
+
+@pytest.mark.slow
+def test_the_demo_keeps_its_party_in_its_store(
+        two_days: tuple[DemoResult, DemoResult]) -> None:
+    """The first community's branches, groups and households are in the demo's database,
+    valid against the grid kept there, as many as the summary reports."""
+    from govflow.grid.persist import load_party_from_store
+    from govflow.store.sql import SqlStore
+
+    result = two_days[0]
+    with SqlStore(result.url) as store:
+        party = load_party_from_store(store)
+    figures = result.subsystems["party"]
+    assert len(party.households) == figures["households"] == 24
+    assert sum(o.kind == "branch" for o in party.orgs) == figures["branches"]
+    assert len({h.member for h in party.households}) == figures["members"]

@@ -1,4 +1,4 @@
-"""``govflow grid generate|load|show`` and ``govflow campaign start|status|cancel``."""
+"""``govflow grid generate|load|show|party`` and ``govflow campaign start|status|cancel``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from govflow.store.url import DEFAULT_URL
 
 if TYPE_CHECKING:
     from govflow.engine.engine import Engine
+    from govflow.grid.party import Party
     from govflow.grid.tree import Grid
 
 
@@ -43,6 +44,7 @@ def add_commands(subparsers: Any) -> None:
     show.add_argument("--depth", type=int, default=1, help="tiers below the node to list")
     _url(show)
     show.set_defaults(func=run_show)
+    _party_commands(sub)
 
     campaign = subparsers.add_parser("campaign", help="one-click campaigns over the grid")
     csub = campaign.add_subparsers(dest="campaign_command", metavar="SUBCOMMAND",
@@ -65,6 +67,23 @@ def add_commands(subparsers: Any) -> None:
     cancel.add_argument("--reason", required=True)
     _engine_args(cancel)
     cancel.set_defaults(func=run_cancel)
+
+
+def _party_commands(sub: Any) -> None:
+    party = sub.add_parser("party", help="party organisations and households (联户党员)")
+    psub = party.add_subparsers(dest="party_command", metavar="SUBCOMMAND", required=True)
+    load = psub.add_parser("load", help="validate a party file against the stored grid and "
+                           "keep it in the store")
+    load.add_argument("path", help="a .yaml file with orgs: and households: lists")
+    load.add_argument("--check", action="store_true", help="validate only; store nothing")
+    _url(load)
+    load.set_defaults(func=run_party_load)
+    gen = psub.add_parser("generate", help="a branch per cell of the stored grid, building "
+                          "groups and households linked to its party members")
+    gen.add_argument("--out", help="write the party to this .yaml file")
+    gen.add_argument("--save", action="store_true", help="also keep it in the store (--url)")
+    _url(gen)
+    gen.set_defaults(func=run_party_generate)
 
 
 def _url(parser: argparse.ArgumentParser) -> None:
@@ -145,6 +164,51 @@ def run_load(args: argparse.Namespace) -> int:
     _summary(grid, f"{args.path}: valid")
     if not args.check:
         _save(grid, args)
+    return 0
+
+
+def _party_summary(party: Party, title: str) -> None:
+    branches = sum(o.kind == "branch" for o in party.orgs)
+    members = len({h.member for h in party.households})
+    print(f"{title}: {branches:,} grid branches, {len(party.orgs) - branches:,} building "
+          f"groups, {len(party.households):,} households linked to {members:,} party members")
+
+
+def _keep_party(party: Party, grid: Grid, args: argparse.Namespace) -> None:
+    from govflow.grid.persist import save_party_to_store
+    from govflow.store import open_store
+    from govflow.store.url import redact
+
+    url = _store_url(args)
+    store = open_store(url)
+    try:
+        save_party_to_store(store, party, grid)
+    finally:
+        store.close()
+    print(f"party organisations kept in {redact(url)}")
+
+
+def run_party_load(args: argparse.Namespace) -> int:
+    from govflow.grid.party import load_party
+
+    grid = _grid(args)
+    party = load_party(args.path, grid)
+    _party_summary(party, f"{args.path}: valid")
+    if not args.check:
+        _keep_party(party, grid, args)
+    return 0
+
+
+def run_party_generate(args: argparse.Namespace) -> int:
+    from govflow.grid.party import generate_party, write_party
+
+    grid = _grid(args)
+    party = generate_party(grid)
+    _party_summary(party, "generated")
+    if args.out:
+        print(f"written to {write_party(party, args.out)}")
+    if args.save:
+        _keep_party(party, grid, args)
     return 0
 
 

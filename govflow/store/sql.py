@@ -40,6 +40,8 @@ from govflow.store.tables import (
     dead_letters,
     duty,
     grid_nodes,
+    households,
+    party_orgs,
     people,
     workflows,
 )
@@ -328,6 +330,27 @@ class SqlStore:
                 for table in (grid_nodes, people, duty)
             ]
         return found[0], found[1], found[2]
+
+    def save_party(
+        self, orgs: Sequence[Mapping[str, Any]], homes: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Replace the stored party organisations and households in one transaction."""
+        with self._write("saving the party organisations") as conn:
+            for table in (households, party_orgs):
+                conn.execute(table.delete())
+            for table, rows in ((party_orgs, orgs), (households, homes)):
+                if rows:
+                    conn.execute(table.insert(), [dict(row) for row in rows])
+
+    def load_party(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The stored party as plain rows: (organisations, households), each sorted by key."""
+        with self._read("reading the party organisations") as conn:
+            found = [
+                [dict(row) for row in conn.execute(
+                    sa.select(table).order_by(*table.primary_key.columns)).mappings()]
+                for table in (party_orgs, households)
+            ]
+        return found[0], found[1]
 
     # -- service reads -------------------------------------------------------------------
     def search_cases(self, query: CaseQuery) -> CasePage:

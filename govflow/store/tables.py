@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 #: The Alembic revision these tables match; a test keeps it equal to the migrations' head.
-SCHEMA_REVISION = "0005_versions"
+SCHEMA_REVISION = "0007_party"
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -195,6 +195,28 @@ duty = sa.Table(
     sa.Column("level", sa.String(32), primary_key=True),
 )
 
+#: party organisations on the grid: a branch (网格党支部) per cell, groups (楼栋党小组) under it
+party_orgs = sa.Table(
+    "party_orgs", metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("cell", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("parent", sa.String(64)),
+    sa.Column("secretary", sa.String(100)),
+)
+
+#: households in a building group, each linked to one party member (联户党员)
+households = sa.Table(
+    "households", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("cell", sa.String(32), nullable=False),
+    sa.Column("group", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(200), nullable=False),
+    sa.Column("member", sa.String(100), nullable=False),
+    sa.Index("ix_households_member", "member"),
+)
+
 #: service keys: only the SHA-256 of each secret is kept
 api_keys = sa.Table(
     "api_keys", metadata,
@@ -209,4 +231,4 @@ api_keys = sa.Table(
 
 #: every table, parents before children (the order to create, the reverse to empty)
 ALL_TABLES = (cases, events, timers, outbox, dead_letters, cursors, workflows,
-              grid_nodes, people, duty, api_keys)
+              grid_nodes, people, duty, api_keys, party_orgs, households)
