@@ -48,6 +48,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._on_stop: list[Callable[[], None]] = []
 
     @classmethod
     def for_engine(
@@ -72,6 +73,11 @@ class Worker:
 
         worker.add_task("timers", tick, every=config.tick_seconds, busy_at=chunk)
         worker.add_task("outbox", outbox, every=config.tick_seconds, busy_at=1000)
+        from govflow.service.webhooks_sender import add_tasks as add_webhook_tasks
+
+        sender = add_webhook_tasks(worker, engine, metrics, config)
+        if sender is not None:
+            worker.on_stop(sender.close)
         host = engine.plugins
         if host is not None and host.sources and config.intake_seconds > 0:
             from govflow.plugins.intake import Intake
@@ -95,6 +101,10 @@ class Worker:
         with self._lock:
             self._tasks.append(_Scheduled(name, run, every, busy_at))
 
+    def on_stop(self, release: Callable[[], None]) -> None:
+        """Call ``release`` (close a client, a pool) once the loop has stopped."""
+        self._on_stop.append(release)
+
     @property
     def task_names(self) -> list[str]:
         with self._lock:
@@ -115,6 +125,9 @@ class Worker:
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+        releases, self._on_stop = self._on_stop, []
+        for release in releases:
+            release()
 
     @property
     def stopping(self) -> bool:

@@ -43,6 +43,7 @@ from govflow.store.tables import (
     people,
     workflows,
 )
+from govflow.store.webhooks import feed_events
 
 
 class SqlStore:
@@ -144,6 +145,7 @@ class SqlStore:
             conn.execute(q.INSERT_TIMER, rows.timers)
         if rows.events:
             conn.execute(q.INSERT_EVENT, rows.events)
+            feed_events(conn, rows.events)  # for webhooks, in this same transaction
         if rows.outbox:
             conn.execute(self._q.insert_outbox, rows.outbox)
 
