@@ -210,6 +210,20 @@ class WebhookStore:
     def claim(self, now: datetime, limit: int,
               lease: timedelta) -> list[tuple[Delivery, Webhook]]:
         """Lease up to ``limit`` due deliveries of active subscriptions to this worker."""
+        claim = self.claim_statement(limit, now + lease)
+        with self._store._write("claiming webhook deliveries") as conn:
+            found = [_delivery(row) for row in conn.execute(claim, {"b_now": now}).all()]
+            if not found:
+                return []
+            hooks = {row.id: _webhook(row) for row in conn.execute(
+                sa.select(*_WEBHOOK_COLS).where(
+                    webhooks.c.id.in_({x.webhook_id for x in found})))}
+        found.sort(key=lambda x: (x.next_at, x.id))
+        return [(x, hooks[x.webhook_id]) for x in found if x.webhook_id in hooks]
+
+    def claim_statement(self, limit: int, until: datetime) -> sa.Update:
+        """The lease as one ``UPDATE … RETURNING`` (due rows taken ``SKIP LOCKED`` on
+        PostgreSQL), bound with ``b_now``."""
         d = webhook_deliveries
         unleased = sa.or_(d.c.lease_until.is_(None),
                           d.c.lease_until < sa.bindparam("b_now", type_=UTCDateTime))
@@ -221,18 +235,9 @@ class WebhookStore:
                .order_by(d.c.next_at, d.c.seq).limit(limit))
         if self._pg:
             due = due.with_for_update(skip_locked=True, of=d)
-        claim = (d.update().where(d.c.id.in_(due.scalar_subquery()))
-                 .values(lease_owner=self.worker, lease_until=now + lease)
-                 .returning(*_DELIVERY_COLS))
-        with self._store._write("claiming webhook deliveries") as conn:
-            found = [_delivery(row) for row in conn.execute(claim, {"b_now": now}).all()]
-            if not found:
-                return []
-            hooks = {row.id: _webhook(row) for row in conn.execute(
-                sa.select(*_WEBHOOK_COLS).where(
-                    webhooks.c.id.in_({x.webhook_id for x in found})))}
-        found.sort(key=lambda x: (x.next_at, x.id))
-        return [(x, hooks[x.webhook_id]) for x in found if x.webhook_id in hooks]
+        return (d.update().where(d.c.id.in_(due.scalar_subquery()))
+                .values(lease_owner=self.worker, lease_until=until)
+                .returning(*_DELIVERY_COLS))
 
     def sent(self, delivery_id: str, status: int, at: datetime) -> None:
         """The receiver took it (2xx)."""
