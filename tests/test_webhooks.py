@@ -38,6 +38,7 @@ from govflow.store.sql import SqlStore
 from govflow.store.tables import webhook_deliveries, webhook_feed
 from govflow.store.webhooks import FAILED, PENDING, SENT, WebhookStore, webhook_store
 from tests.conftest import ROOT, postgres_url
+from tests.webhook_receiver import Receiver
 
 CELL = "410102001001001"
 OPERATOR = Actor("desk", roles=("hotline_operator",))
@@ -288,6 +289,31 @@ def test_an_expired_lease_is_handed_out_again(sql_store: SqlStore) -> None:
     assert hooks.claim(now + timedelta(seconds=30), 10, timedelta(seconds=60)) == []
     again = hooks.claim(now + timedelta(seconds=61), 10, timedelta(seconds=60))
     assert [d.id for d, _ in again] == [first[0][0].id]
+
+
+def test_a_hanging_receiver_does_not_hold_up_the_worker(sql_store: SqlStore) -> None:
+    """``send_due`` returns while the receiver still sits on the request; the attempt is
+    recorded at a later run (here: at close, which lets the attempt in hand finish)."""
+    engine = _engine(sql_store)
+    hooks = WebhookStore(sql_store)
+    receiver = Receiver()
+    receiver.hold()
+    sender = Sender(hooks)
+    try:
+        receiver.secret = subscribe(hooks, receiver.url, ["case.opened"]).secret
+        engine.open_case("hotline", cell=CELL, data=CALLER, actor=OPERATOR)
+        hooks.fan_out(fan_out_for(engine, "Asia/Shanghai"))
+        assert sender.send_due() == 0
+        assert receiver.arrived.wait(10)  # the request is out, unanswered, and we are back
+        assert receiver.holding.is_set() and receiver.received == []
+        assert [d.status for d in hooks.deliveries()] == [PENDING]
+        receiver.release()
+    finally:
+        receiver.release()
+        sender.close()
+        receiver.stop()
+    assert [(d.status, d.attempts) for d in hooks.deliveries()] == [(SENT, 1)]
+    assert receiver.received[0].verified
 
 
 @pytest.mark.postgres

@@ -48,7 +48,20 @@ class Receiver:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        #: while set, requests are held unanswered until it is cleared (a hanging receiver)
+        self.holding = threading.Event()
+        #: set when a request arrives
+        self.arrived = threading.Event()
+        self._release = threading.Event()
         self.start()
+
+    def hold(self) -> None:
+        self.holding.set()
+        self._release.clear()
+
+    def release(self) -> None:
+        self.holding.clear()
+        self._release.set()
 
     @property
     def url(self) -> str:
@@ -68,6 +81,9 @@ class Receiver:
                         verified = True
                     except standardwebhooks.WebhookVerificationError:
                         verified = False
+                receiver.arrived.set()
+                if receiver.holding.is_set():
+                    receiver._release.wait(30)
                 status = receiver.answer
                 with receiver._lock:
                     receiver.received.append(Received(headers, body, verified, status))

@@ -2,11 +2,12 @@
 
 Two worker tasks: ``webhook-fanout`` turns fed events into delivery rows
 (:meth:`~govflow.store.webhooks.WebhookStore.fan_out`), ``webhooks`` leases due deliveries
-and POSTs them with httpx, a few at a time on a small thread pool, each attempt signed
-anew (same ``webhook-id``, this attempt's timestamp). 2xx: sent. 410 Gone: the receiver asks
-to stop, the subscription is disabled. Anything else (refused, timed out, another status):
-tried again after :func:`~govflow.service.webhooks.backoff`, failed after the last attempt.
-No request is made inside a database transaction.
+and POSTs them with httpx on a small thread pool of its own (the worker's loop never waits
+for a receiver), each attempt signed anew (same ``webhook-id``, this attempt's timestamp).
+2xx: sent. 410 Gone: the receiver asks to stop, the subscription is disabled. Anything else
+(refused, timed out, another status): tried again after
+:func:`~govflow.service.webhooks.backoff`, failed after the last attempt. No request is
+made inside a database transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -52,16 +53,24 @@ class Outcome:
 
 
 class Sender:
-    """Sends due deliveries of one store; one instance per worker process."""
+    """Sends due deliveries of one store; one instance per worker process.
+
+    :meth:`send_due` never waits for a receiver: it records the attempts that finished since
+    its last run, leases as many due deliveries as there is room for (``in_flight``) and hands
+    them to its threads. So a slow or hanging receiver holds up only its own deliveries, never
+    the worker's timers. :meth:`close` lets the attempts in hand finish and records them.
+    """
 
     def __init__(
-        self, hooks: WebhookStore, *, batch: int = 32, threads: int = 4,
+        self, hooks: WebhookStore, *, in_flight: int = 16, threads: int = 8,
         timeout: float = 10.0, lease: timedelta = timedelta(seconds=60),
         first_retry: timedelta = FIRST_RETRY, metrics: Metrics | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        if lease.total_seconds() <= 2 * timeout:
+            raise ValueError("the lease must outlast an attempt (lease > 2 × timeout)")
         self.hooks = hooks
-        self.batch = batch
+        self.in_flight = in_flight
         self.lease = lease
         self.first_retry = first_retry
         self.metrics = metrics
@@ -70,16 +79,26 @@ class Sender:
                                     follow_redirects=False,
                                     headers={"user-agent": USER_AGENT})
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="govflow-webhook")
+        self._sending: list[tuple[Delivery, Webhook, Future[Outcome]]] = []
 
     def send_due(self) -> int:
-        """Send up to ``batch`` due deliveries; returns how many were attempted."""
-        claimed = self.hooks.claim(self.clock(), self.batch, self.lease)
-        if not claimed:
+        """Record finished attempts, start new ones; returns how many were recorded."""
+        recorded = self._collect()
+        room = self.in_flight - len(self._sending)
+        if room > 0:
+            for delivery, hook in self.hooks.claim(self.clock(), room, self.lease):
+                self._sending.append(
+                    (delivery, hook, self._pool.submit(self.attempt, delivery, hook)))
+        return recorded
+
+    def _collect(self, *, wait: bool = False) -> int:
+        done = [item for item in self._sending if wait or item[2].done()]
+        if not done:
             return 0
-        outcomes = list(self._pool.map(lambda pair: self.attempt(*pair), claimed))
-        for (delivery, hook), outcome in zip(claimed, outcomes, strict=True):
-            self._record(delivery, hook, outcome)
-        return len(claimed)
+        self._sending = [item for item in self._sending if item not in done]
+        for delivery, hook, attempt in done:
+            self._record(delivery, hook, attempt.result())
+        return len(done)
 
     def attempt(self, delivery: Delivery, hook: Webhook) -> Outcome:
         """POST one delivery, signed for this attempt."""
@@ -125,8 +144,12 @@ class Sender:
             self.metrics.webhook_attempts.labels(outcome).inc()
 
     def close(self) -> None:
+        """Let the attempts in hand finish, record them, release the threads and sockets."""
         self._pool.shutdown(wait=True)
-        self._client.close()
+        try:
+            self._collect(wait=True)
+        finally:
+            self._client.close()
 
 
 def first_retry() -> timedelta:
@@ -170,5 +193,5 @@ def add_tasks(worker: Worker, engine: Engine, metrics: Metrics | None,
     sender = Sender(hooks, metrics=metrics, first_retry=first_retry())
     every = min(config.tick_seconds, 1.0)
     worker.add_task("webhook-fanout", lambda: hooks.fan_out(fan_out), every=every, busy_at=500)
-    worker.add_task("webhooks", sender.send_due, every=every, busy_at=sender.batch)
+    worker.add_task("webhooks", sender.send_due, every=every, busy_at=sender.in_flight)
     return sender

@@ -49,6 +49,7 @@ class Worker:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._on_stop: list[Callable[[], None]] = []
+        self._running = False
 
     @classmethod
     def for_engine(
@@ -102,8 +103,10 @@ class Worker:
             self._tasks.append(_Scheduled(name, run, every, busy_at))
 
     def on_stop(self, release: Callable[[], None]) -> None:
-        """Call ``release`` (close a client, a pool) once the loop has stopped."""
-        self._on_stop.append(release)
+        """Call ``release`` (close a client, a pool) once, when the loop has ended (or at
+        :meth:`stop`, if no loop runs)."""
+        with self._lock:
+            self._on_stop.append(release)
 
     @property
     def task_names(self) -> list[str]:
@@ -125,9 +128,17 @@ class Worker:
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
-        releases, self._on_stop = self._on_stop, []
+        if not self._running:  # else the loop releases as it ends (stop from a signal)
+            self._release()
+
+    def _release(self) -> None:
+        with self._lock:
+            releases, self._on_stop = self._on_stop, []
         for release in releases:
-            release()
+            try:
+                release()
+            except Exception:
+                log.exception("releasing a worker task's resources failed")
 
     @property
     def stopping(self) -> bool:
@@ -135,6 +146,14 @@ class Worker:
 
     def run(self) -> None:
         """Run tasks as they come due until :meth:`stop` (or a SIGTERM handler calling it)."""
+        self._running = True
+        try:
+            self._loop()
+        finally:
+            self._running = False
+            self._release()
+
+    def _loop(self) -> None:
         while not self._stop.is_set():
             now = time.monotonic()
             with self._lock:
