@@ -265,6 +265,7 @@ def test_outcomes_are_recorded_and_410_disables(sql_store: SqlStore) -> None:
         assert set(failed) == {c.id, d.id} and failed[d.id].last_status == 410
         later = now + timedelta(days=1)
         assert hooks.claim(later, 10, timedelta(seconds=60)) == []  # b: hook disabled
+        assert hooks.figures(later)["webhook_deliveries_pending"] == 0  # parked, not late
         hooks.set_active(hook.id, True)
         assert [x.id for x, _ in hooks.claim(later, 10, timedelta(seconds=60))] == [b.id]
         figures = hooks.figures(later)
@@ -272,6 +273,10 @@ def test_outcomes_are_recorded_and_410_disables(sql_store: SqlStore) -> None:
         assert figures["webhook_deliveries_sent"] == 1
         assert figures["webhook_deliveries_failed"] == 2
         assert figures["webhook_lag_seconds"] >= timedelta(days=1).total_seconds() - 5
+        # done deliveries are kept for a while, then pruned; pending ones never
+        assert hooks.prune(now - timedelta(seconds=1)) == 0
+        assert hooks.prune(later) == 3
+        assert [x.id for x in hooks.deliveries(limit=10)] == [b.id]
     finally:
         sender.close()
 

@@ -308,3 +308,26 @@ def test_cli_adds_lists_and_removes(store_url: str, capsys: pytest.CaptureFixtur
     assert "no webhook" in capsys.readouterr().err
     assert main(["webhooks", "list", "--store", "memory://"]) == 1
     assert "need a SQL store" in capsys.readouterr().err
+
+
+def test_worker_once_fans_out_sends_and_records(
+    store_url: str, receiver: Receiver, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``govflow worker --once`` turns a committed event into a delivery, sends it and, as it
+    stops, records the answer."""
+    from govflow import Engine
+    from govflow.records import Actor
+    from govflow.service.webhooks import subscribe
+    from govflow.store.sql import SqlStore
+    from govflow.store.webhooks import WebhookStore
+    from tests.service_fixtures import WORKFLOWS
+
+    with SqlStore(store_url, create=True) as store:
+        receiver.secret = subscribe(WebhookStore(store), receiver.url, ["case.opened"]).secret
+        Engine(WORKFLOWS, store=store).open_case(
+            "hotline", cell=CELL, data=CALLER, actor=Actor("desk", roles=("hotline_operator",)))
+    assert main(["worker", "--once", "--store", store_url, "--workflows", str(WORKFLOWS)]) == 0
+    assert "webhook-fanout 1" in capsys.readouterr().out
+    assert [r.verified for r in receiver.received] == [True]
+    with SqlStore(store_url) as store:
+        assert [(d.status, d.attempts) for d in WebhookStore(store).deliveries()] == [("sent", 1)]

@@ -38,6 +38,8 @@ log = logging.getLogger("govflow.service.webhooks")
 #: seconds to wait for the first retry (the rest double from it); tests make it short
 FIRST_RETRY_ENV = "GOVFLOW_WEBHOOK_FIRST_RETRY"
 USER_AGENT = "govflow-webhooks"
+#: how long sent and failed deliveries stay listed before the worker forgets them
+KEEP_DONE = timedelta(days=14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,4 +196,6 @@ def add_tasks(worker: Worker, engine: Engine, metrics: Metrics | None,
     every = min(config.tick_seconds, 1.0)
     worker.add_task("webhook-fanout", lambda: hooks.fan_out(fan_out), every=every, busy_at=500)
     worker.add_task("webhooks", sender.send_due, every=every, busy_at=sender.in_flight)
+    worker.add_task("webhook-prune", lambda: hooks.prune(datetime.now(UTC) - KEEP_DONE),
+                    every=3600.0)
     return sender

@@ -269,6 +269,13 @@ class WebhookStore:
                 conn.execute(webhooks.update().where(webhooks.c.id == disable[0]).values(
                     active=False, disabled_at=at, disabled_reason=disable[1]))
 
+    def prune(self, before: datetime) -> int:
+        """Forget sent and failed deliveries done before ``before``; returns how many."""
+        d = webhook_deliveries
+        stmt = d.delete().where(d.c.status.in_((SENT, FAILED)), d.c.done_at < before)
+        with self._store._write("pruning webhook deliveries") as conn:
+            return int(conn.execute(stmt).rowcount)
+
     # -- reading -------------------------------------------------------------------------
     def deliveries(self, webhook_id: str | None = None, *, status: str | None = None,
                    limit: int = 50) -> list[Delivery]:
@@ -282,18 +289,23 @@ class WebhookStore:
             return [_delivery(row) for row in conn.execute(stmt)]
 
     def figures(self, now: datetime) -> dict[str, float]:
-        """Deliveries pending, sent and failed, and the age of the oldest pending one (or of
-        the oldest event not yet fanned out, if older)."""
+        """Deliveries pending (for active subscriptions), sent and failed, and the age of the
+        oldest pending one (or of the oldest event not yet fanned out, if older)."""
         d = webhook_deliveries
         counts = sa.select(d.c.status, sa.func.count()).group_by(d.c.status)
-        oldest = sa.select(sa.func.min(d.c.created_at)).where(d.c.status == PENDING)
+        # deliveries of a disabled subscription wait, parked, until it is enabled again
+        live = sa.and_(d.c.status == PENDING, d.c.webhook_id.in_(
+            sa.select(webhooks.c.id).where(webhooks.c.active == sa.true())))
+        pending = sa.select(sa.func.count()).select_from(d).where(live)
+        oldest = sa.select(sa.func.min(d.c.created_at)).where(live)
         fed = sa.select(sa.func.min(webhook_feed.c.created_at))
         with self._store._read("reading the webhook figures") as conn:
             by_status = {str(s): int(n) for s, n in conn.execute(counts)}
+            waiting = int(conn.execute(pending).scalar() or 0)
             first = [conn.execute(oldest).scalar(), conn.execute(fed).scalar()]
         moments = [_moment(m) for m in first if m is not None]
         lag = (now - min(moments)).total_seconds() if moments else 0.0
-        return {"webhook_deliveries_pending": by_status.get(PENDING, 0),
+        return {"webhook_deliveries_pending": waiting,
                 "webhook_deliveries_sent": by_status.get(SENT, 0),
                 "webhook_deliveries_failed": by_status.get(FAILED, 0),
                 "webhook_lag_seconds": max(0.0, lag)}
