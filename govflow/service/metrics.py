@@ -30,7 +30,7 @@ _FIGURE_HELP = {
     "dead_letters": "records kept as dead letters",
     "outbox_pending": "outbox messages not yet delivered",
     "outbox_lag_seconds": "age of the oldest undelivered outbox message",
-    "webhook_deliveries_pending": "webhook deliveries not yet sent (nor given up on)",
+    "webhook_deliveries_pending": "webhook deliveries of active subscriptions not yet sent",
     "webhook_deliveries_sent": "webhook deliveries a receiver took",
     "webhook_deliveries_failed": "webhook deliveries given up on (attempts spent, or 410)",
     "webhook_lag_seconds": "age of the oldest webhook event not yet delivered",

@@ -1,8 +1,9 @@
 """The durable store: SQLAlchemy 2 Core on a SQLite file (default) or PostgreSQL.
 
 One :meth:`SqlStore.commit` is one database transaction holding every row a change writes:
-the case (optimistic ``rev`` check), its event-log rows, timers set, cancelled or fired, and
-outbox rows. Timers are handed to workers as leases (``FOR UPDATE SKIP LOCKED`` on
+the case (optimistic ``rev`` check), its event-log rows, timers set, cancelled or fired,
+outbox rows and, while a webhook subscription is active, the events' webhook feed rows
+(:mod:`govflow.store.webhooks`). Timers are handed to workers as leases (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL; ``BEGIN IMMEDIATE``, SQLite's single writer, on SQLite), and marked fired in the
 same transaction as the change they cause, so a timer fires once whatever crashes when.
 
