@@ -32,11 +32,12 @@ import json
 import random
 import re
 import secrets
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
+from govflow.engine.reducer import ENGINE_EVENTS
 from govflow.errors import ServiceError
 from govflow.records import Case, Event
 from govflow.store.webhooks import FeedItem, NewDelivery, Webhook, WebhookStore
@@ -103,8 +104,6 @@ def kinds_of(event: Event, final: bool) -> list[str]:
         return [_TIMER_KINDS[trigger]]
     if trigger == "revisit":
         return ["case.reopened"] if event.data.get("rebound") else []
-    from govflow.engine.reducer import ENGINE_EVENTS
-
     if trigger in ENGINE_EVENTS:
         return []
     return [f"trigger.{trigger}", "case.closed"] if final else [f"trigger.{trigger}"]
@@ -183,7 +182,7 @@ def delivery_id(webhook_id: str, event: Event, kind: str) -> str:
     return "msg_" + hashlib.sha256(raw).hexdigest()[:32]
 
 
-def body(kind: str, event: Event, case: Case | None, zone: Any) -> str:
+def body(kind: str, event: Event, case: Case | None, zone: tzinfo) -> str:
     """The JSON body: ``{"type", "timestamp", "data": {"case_id", "event", "case"}}``."""
     from govflow.service.views import case_view, event_view
 
@@ -196,8 +195,8 @@ def body(kind: str, event: Event, case: Case | None, zone: Any) -> str:
 class FanOut:
     """Turns feed items into deliveries: which subscriptions want which kinds."""
 
-    def __init__(self, is_final: Any, zone: Any) -> None:
-        #: (workflow, version, state) -> whether the state is final
+    def __init__(self, is_final: Callable[[Case, str], bool], zone: tzinfo) -> None:
+        #: (case, state) -> whether the state is final in the case's workflow
         self.is_final = is_final
         self.zone = zone
 

@@ -3,9 +3,10 @@
 One :meth:`SqlStore.commit` is one database transaction holding every row a change writes:
 the case (optimistic ``rev`` check), its event-log rows, timers set, cancelled or fired,
 outbox rows and, while a webhook subscription is active, the events' webhook feed rows
-(:mod:`govflow.store.webhooks`). Timers are handed to workers as leases (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL; ``BEGIN IMMEDIATE``, SQLite's single writer, on SQLite), and marked fired in the
-same transaction as the change they cause, so a timer fires once whatever crashes when.
+(:mod:`govflow.store.webhooks`). Timers are handed to workers as leases
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; ``BEGIN IMMEDIATE``, SQLite's single writer, on
+SQLite), and marked fired in the same transaction as the change they cause, so a timer
+fires once whatever crashes when.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL``: a commit that returned survives the
 process being killed (the WAL is in the OS page cache); only a power cut or OS crash can lose
