@@ -20,7 +20,8 @@ GROUPS = (
     "govflow.plugins.cli",     # plugins, intake
     "govflow.cli.calendar",    # calendar status / import / replan
     "govflow.cli.timers",      # timers dead
-    "govflow.cli.serve",       # serve, worker, keys, webhooks
+    "govflow.cli.serve",       # serve, worker, keys
+    "govflow.cli.webhooks",    # webhooks add / list / remove / enable / deliveries
     "govflow.cli.migrate",     # migrate
 )
 

@@ -1,10 +1,12 @@
 """The durable store: SQLAlchemy 2 Core on a SQLite file (default) or PostgreSQL.
 
 One :meth:`SqlStore.commit` is one database transaction holding every row a change writes:
-the case (optimistic ``rev`` check), its event-log rows, timers set, cancelled or fired, and
-outbox rows. Timers are handed to workers as leases (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL; ``BEGIN IMMEDIATE``, SQLite's single writer, on SQLite), and marked fired in the
-same transaction as the change they cause, so a timer fires once whatever crashes when.
+the case (optimistic ``rev`` check), its event-log rows, timers set, cancelled or fired,
+outbox rows and, while a webhook subscription is active, the events' webhook feed rows
+(:mod:`govflow.store.webhooks`). Timers are handed to workers as leases
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; ``BEGIN IMMEDIATE``, SQLite's single writer, on
+SQLite), and marked fired in the same transaction as the change they cause, so a timer
+fires once whatever crashes when.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL``: a commit that returned survives the
 process being killed (the WAL is in the OS page cache); only a power cut or OS crash can lose
@@ -45,6 +47,7 @@ from govflow.store.tables import (
     people,
     workflows,
 )
+from govflow.store.webhooks import feed_events
 
 
 class SqlStore:
@@ -146,6 +149,7 @@ class SqlStore:
             conn.execute(q.INSERT_TIMER, rows.timers)
         if rows.events:
             conn.execute(q.INSERT_EVENT, rows.events)
+            feed_events(conn, rows.events)  # for webhooks, in this same transaction
         if rows.outbox:
             conn.execute(self._q.insert_outbox, rows.outbox)
 

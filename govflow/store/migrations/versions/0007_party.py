@@ -1,7 +1,7 @@
 """Party organisations and households on the grid: the last links of the contact chain.
 
 Revision ID: 0007_party
-Revises: 0005_versions
+Revises: 0006_webhooks
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_party"
-down_revision = "0005_versions"
+down_revision = "0006_webhooks"
 branch_labels = None
 depends_on = None
 
