@@ -19,7 +19,7 @@ def test_cli_replay_la311_json_matches_pandas(tmp_path: Path) -> None:
     the ones computed from the raw CSV with pandas."""
     out = tmp_path / "la.json"
     code = main(["replay", str(LA), "--mapping", str(REPLAY / "la311.yaml"), "--json",
-                 str(out), "--quiet"])
+                 str(out), "--quiet", "--store", "memory://"])
     assert code == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     frame = _us_frame(LA, "CreatedDate", "ClosedDate", "NCName", "America/Los_Angeles")
@@ -40,7 +40,8 @@ def test_cli_replay_names_a_bad_mapping(tmp_path: Path, capsys: pytest.CaptureFi
     mapping = tmp_path / "m.yaml"
     mapping.write_text("source: t\ntimezone: UTC\nid: id\ncreated: {column: opened}\n"
                        "area: id\nareas: nope\n", encoding="utf-8")
-    assert main(["replay", str(data), "--mapping", str(mapping), "--quiet"]) == 1
+    assert main(["replay", str(data), "--mapping", str(mapping), "--quiet",
+                 "--store", "memory://"]) == 1
     err = capsys.readouterr().err
     assert "m.yaml:6 areas" in err
 

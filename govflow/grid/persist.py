@@ -49,6 +49,9 @@ def load_from_store(store: Any) -> Grid:
         raise GridError([Problem(repr(store), None, "", "this store keeps no grid")])
     grid = stored_grid(store)
     if grid is None:
-        raise GridError([Problem(repr(store), None, "", "the store holds no grid; "
-                                                        "`govflow grid load FILE --url URL`")])
+        url = getattr(store, "url", repr(store))
+        raise GridError([Problem(str(url), None, "", (
+            "the store holds no grid; keep one with `govflow grid load FILE --store URL` or "
+            "`govflow grid generate --save --store URL`, or run `govflow demo` (it keeps the "
+            "district in the default store)"))])
     return grid

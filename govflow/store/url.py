@@ -47,7 +47,13 @@ def redact(url: str) -> str:
 
 
 def resolve(url: str | None) -> str:
-    """The URL to open: ``url`` itself, or :data:`DEFAULT_URL` when it is ``None`` or empty."""
+    """The URL to open: ``url`` itself, or :data:`DEFAULT_URL` when it is ``None`` or empty.
+
+    ``postgres://`` (the spelling of Heroku and libpq tools, which SQLAlchemy does not know)
+    is read as ``postgresql://``.
+    """
+    if url and re.match(r"(?i)postgres(\+[A-Za-z0-9_]+)?://", url):
+        return "postgresql" + url[len("postgres"):]
     return url or DEFAULT_URL
 
 
