@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,7 @@ def test_generate_show_and_a_campaign_round(
     started = capsys.readouterr().out
     campaign = started.split()[1]
     assert "tasks under 410102003" in started
+    assert re.search(r"on post by \d{4}-\d\d-\d\d \d\d:\d\d\+08:00$", started.strip())
     assert main(["campaign", "status", campaign, "--store", url, "--tier", "2"]) == 0
     assert "0.0%" in capsys.readouterr().out
     assert main(["campaign", "cancel", campaign, "--reason", "over", "--store", url]) == 0

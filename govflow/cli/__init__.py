@@ -100,7 +100,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
     _trace_hooks()
     try:
-        return int(func(args) or 0)
+        code = int(func(args) or 0)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
     except BrokenPipeError:
         raise
     except GovflowError as exc:
