@@ -96,7 +96,7 @@ def _check_replaceable(path: Path) -> None:
     if not path.is_file() or path.stat().st_size == 0:
         return
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = sqlite3.connect(path)  # it exists; only read (closing tidies the WAL files)
         try:
             tables = {r[0] for r in con.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
