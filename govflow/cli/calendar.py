@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govflow.cli.options import add_store, local_time, open_existing, store_url
+from govflow.cli.options import add_store, local_time, open_existing
 
 if TYPE_CHECKING:
     from govflow.worktime import WorkCalendar
@@ -50,7 +50,7 @@ def add_commands(subparsers: Any) -> None:
         "revisits) of every open case under the workflows file's calendar; list each moved due "
         "time (case, kind, old -> new), then move them, one audited replan event per case. "
         "Safe while workers tick.")
-    add_store(replan)
+    add_store(replan, existing=True)
     replan.add_argument("--workflows", default=DEFAULT_FILE,
                         help="the workflows file (%(default)s)")
     replan.add_argument("--plugins-dir", default=None,
@@ -138,7 +138,7 @@ def run_import(args: argparse.Namespace) -> int:
 def run_replan(args: argparse.Namespace) -> int:
     from govflow import Engine
 
-    store = open_existing(args) if args.dry_run else store_url(args)  # a dry run makes nothing
+    store = open_existing(args)  # pending timers to move must be there: no new, empty store
     engine = Engine(Path(args.workflows), store=store, plugins_dir=args.plugins_dir)
     try:
         moves = engine.replan(dry_run=args.dry_run)

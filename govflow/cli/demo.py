@@ -27,8 +27,8 @@ def add_demo(subparsers: Any) -> None:
     )
     p.add_argument("--days", type=int_range(1), default=30, help="simulated days (default 30)")
     p.add_argument("--seed", type=int, default=0, help="seed of everything that happens")
-    add_store(p, what=" the demo starts afresh: a SQLite file the demo made is replaced, "
-              "any other is refused; on PostgreSQL it works in the schema govflow_demo")
+    add_store(p, note="the demo starts afresh: a SQLite file the demo made is replaced, any "
+              "other is refused; on PostgreSQL it works in the schema govflow_demo")
     p.add_argument("--out", default="govflow-demo",
                    help="folder of the cockpit page (default ./govflow-demo)")
     p.add_argument("--workflows", help="workflows file (default: ./workflows.yaml if there, "
@@ -61,7 +61,7 @@ def add_replay(subparsers: Any) -> None:
                    help="the column mapping (e.g. replay/la311.yaml)")
     p.add_argument("--workflows", help="workflows file (default: the one the mapping names)")
     p.add_argument("--workflow", help="workflow to run (default: the mapping's)")
-    add_store(p, what=" that keeps the replayed cases (memory:// keeps nothing)")
+    add_store(p, note="it keeps the replayed cases (memory:// keeps nothing)")
     p.add_argument("--until", help="end of the simulated run, ISO with offset "
                    "(default: the last recorded time)")
     p.add_argument("--json", metavar="OUT", help="also write the report as JSON ('-': stdout)")

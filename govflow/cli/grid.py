@@ -64,7 +64,7 @@ def add_commands(subparsers: Any) -> None:
     cancel = csub.add_parser("cancel", help="close a campaign's open tasks with a reason")
     cancel.add_argument("campaign")
     cancel.add_argument("--reason", required=True)
-    _engine_args(cancel, existing=False)
+    _engine_args(cancel, existing=True)
     cancel.set_defaults(func=run_cancel)
 
 

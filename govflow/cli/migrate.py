@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from govflow.cli.argtypes import int_range
-from govflow.cli.options import add_store, open_existing, store_url
+from govflow.cli.options import add_store, open_existing
 from govflow.errors import GovflowError
 
 
@@ -26,7 +26,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
                    help="where the cases in state OLD go in the new version (repeatable)")
     p.add_argument("--dry-run", action="store_true", help="check and count; write nothing")
-    add_store(p)
+    add_store(p, existing=True)
     p.add_argument("--workflows", default="workflows.yaml", metavar="FILE",
                    help="the workflows file holding the new version (%(default)s)")
     p.add_argument("--chunk", type=int_range(1), default=1000,
@@ -47,11 +47,14 @@ def parse_map(items: list[str]) -> dict[str, str]:
 
 def run_migrate(args: argparse.Namespace) -> int:
     from govflow.engine.engine import Engine
-    from govflow.store import open_store
 
     state_map = parse_map(args.map)
-    store = open_existing(args) if args.dry_run else open_store(store_url(args))
-    engine = Engine(args.workflows, store=store)
+    store = open_existing(args)  # cases to move must be there: never a new, empty store
+    try:
+        engine = Engine(args.workflows, store=store)
+    except BaseException:
+        store.close()
+        raise
     for name, version in engine.restored_versions:
         print(f"govflow: {name} v{version} is not in {args.workflows}; its running cases run "
               "on the copy the store keeps", file=sys.stderr)

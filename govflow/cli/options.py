@@ -42,16 +42,17 @@ class _DeprecatedUrl(argparse.Action):
 
 
 def add_store(parser: argparse.ArgumentParser, *, existing: bool = False,
-              what: str = "") -> None:
+              note: str = "") -> None:
     """Add ``--store URL`` (and the hidden ``--url``) to a command that opens a store.
 
     ``existing``: the command reads (or changes what is there) and must not create the
     store (see :func:`open_existing`); the parser is marked so the convention tests find it.
+    ``note``: a sentence for the help, after the default.
     """
     parser.add_argument(
         "--store", default=None, metavar="URL",
-        help=f"store URL{what} (default: ${STORE_ENV} or {DEFAULT_URL}; "
-        "postgresql+psycopg://USER@HOST/DB for PostgreSQL)")
+        help=f"store URL (default: ${STORE_ENV} or {DEFAULT_URL}; "
+        f"postgresql+psycopg://USER@HOST/DB for PostgreSQL){'; ' + note if note else ''}")
     parser.add_argument("--url", dest="store", action=_DeprecatedUrl, help=argparse.SUPPRESS)
     parser.set_defaults(_opens_store=True, _existing_store=existing)
 

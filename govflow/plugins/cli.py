@@ -33,7 +33,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _add_loading(intake)
     intake.add_argument("--workflows", default="workflows.yaml",
                         help="the workflows file (%(default)s)")
-    add_store(intake, what=" (memory:// keeps nothing)")
+    add_store(intake, note="memory:// keeps nothing")
     intake.add_argument("--limit", type=int_range(0), default=None,
                         help="read at most this many")
     intake.add_argument("--batch", type=int_range(1), default=500,
