@@ -298,12 +298,14 @@ def test_times_are_shown_in_the_calendars_zone(
 
 
 def test_postgres_scheme_is_read_as_postgresql(capsys: pytest.CaptureFixture[str]) -> None:
-    """postgres:// (as Heroku and libpq tools write it) reaches the driver: a refused
+    """postgres:// (as Heroku and libpq tools write it) reaches the psycopg driver: a refused
     connection is one line, exit 1, no traceback and no password."""
     from govflow.store.url import resolve
 
-    assert resolve("postgres://u@h/db") == "postgresql://u@h/db"
+    assert resolve("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert resolve("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert resolve("postgres+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert resolve("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert main(["db", "upgrade", "--store", "postgres://gov:Sesame99@127.0.0.1:1/x"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("govflow: ") and "Traceback" not in err and "Sesame99" not in err

@@ -50,10 +50,15 @@ def resolve(url: str | None) -> str:
     """The URL to open: ``url`` itself, or :data:`DEFAULT_URL` when it is ``None`` or empty.
 
     ``postgres://`` (the spelling of Heroku and libpq tools, which SQLAlchemy does not know)
-    is read as ``postgresql://``.
+    and ``postgresql://`` without a driver are read as ``postgresql+psycopg://``, the driver
+    govflow installs (SQLAlchemy 2.0 would otherwise look for psycopg2).
     """
-    if url and re.match(r"(?i)postgres(\+[A-Za-z0-9_]+)?://", url):
-        return "postgresql" + url[len("postgres"):]
+    if url:
+        bare = re.match(r"(?i)postgres(?:ql)?://", url)
+        if bare:
+            return "postgresql+psycopg://" + url[bare.end():]
+        if re.match(r"(?i)postgres\+", url):
+            return "postgresql" + url[len("postgres"):]
     return url or DEFAULT_URL
 
 
