@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govflow.cli.argtypes import iso_day
 from govflow.cli.options import add_store, local_time, open_existing
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def add_commands(subparsers: Any) -> None:
     status.add_argument("--file", default=None,
                         help=f"the workflows file whose calendar to show (default: {DEFAULT_FILE} "
                         "if it exists, else mainland China's calendar)")
-    status.add_argument("--today", type=date.fromisoformat, default=None,
+    status.add_argument("--today", type=iso_day, default=None,
                         help="the day to plan from, YYYY-MM-DD (default: today in Shanghai)")
     status.set_defaults(func=run_status)
 
