@@ -80,21 +80,23 @@ def test_downgrade_removes_everything_and_upgrade_restores_it(tmp_path: Path) ->
 def test_db_commands_create_and_report_the_schema(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """`govflow db current` fails on an empty database, `upgrade` fixes it, then it passes."""
+    """`govflow db current` fails on a missing database (and leaves no file), `upgrade`
+    creates it, then it passes."""
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    assert main(["db", "current", "--url", url]) == 1
-    assert "govflow db upgrade" in capsys.readouterr().out
-    assert main(["db", "upgrade", "--url", url]) == 0
+    assert main(["db", "current", "--store", url]) == 1
+    assert "govflow db upgrade" in capsys.readouterr().err
+    assert not (tmp_path / "cli.db").exists()
+    assert main(["db", "upgrade", "--store", url]) == 0
     assert f"upgraded from (empty) to {SCHEMA_REVISION}" in capsys.readouterr().out
-    assert main(["db", "upgrade", "--url", url]) == 0
+    assert main(["db", "upgrade", "--store", url]) == 0
     assert "already at" in capsys.readouterr().out
-    assert main(["db", "current", "--url", url]) == 0
+    assert main(["db", "current", "--store", url]) == 0
     assert "(current)" in capsys.readouterr().out
 
 
 def test_db_command_errors_hide_the_password(capsys: pytest.CaptureFixture[str]) -> None:
     """A database that cannot be reached is reported without its password, exit code 1."""
-    code = main(["db", "upgrade", "--url", "postgresql+psycopg://gov:Sesame99@127.0.0.1:1/x"])
+    code = main(["db", "upgrade", "--store", "postgresql+psycopg://gov:Sesame99@127.0.0.1:1/x"])
     err = capsys.readouterr().err
     assert code == 1
     assert "Sesame99" not in err and "gov:***@127.0.0.1:1/x" in err

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import TYPE_CHECKING, Any
 
 from govflow.cli.argtypes import int_range
-from govflow.store.url import DEFAULT_URL
+from govflow.cli.options import add_store, open_existing, store_url
 
 if TYPE_CHECKING:
     from govflow.store.sql import SqlStore
@@ -25,31 +24,26 @@ def add_commands(subparsers: Any) -> None:
     add.add_argument("url", help="where to POST the events (http:// or https://)")
     add.add_argument("--events", action="append", required=True,
                      help="kinds, comma-separated or repeated (e.g. case.opened,trigger.sign)")
-    _store(add)
+    add_store(add)
     add.set_defaults(func=run_add)
     ls = sub.add_parser("list", help="list subscriptions (never secrets)")
-    _store(ls)
+    add_store(ls, existing=True)
     ls.set_defaults(func=run_list)
     remove = sub.add_parser("remove", help="delete a subscription and its deliveries")
     remove.add_argument("id", help="the subscription's id (wh_…)")
-    _store(remove)
+    add_store(remove, existing=True)
     remove.set_defaults(func=run_remove)
     enable = sub.add_parser("enable", help="enable a subscription again (after a 410)")
     enable.add_argument("id")
-    _store(enable)
+    add_store(enable, existing=True)
     enable.set_defaults(func=run_enable)
     recent = sub.add_parser("deliveries", help="recent deliveries, newest first")
     recent.add_argument("id", nargs="?", help="only this subscription's")
     recent.add_argument("--status", choices=("pending", "sent", "failed"))
     recent.add_argument("--limit", type=int_range(1, 500), default=20,
                         help="how many (%(default)s)")
-    _store(recent)
+    add_store(recent, existing=True)
     recent.set_defaults(func=run_deliveries)
-
-
-def _store(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", default=None,
-                        help=f"store URL (default: $GOVFLOW_STORE_URL or {DEFAULT_URL})")
 
 
 def _open(args: argparse.Namespace) -> SqlStore:
@@ -57,7 +51,7 @@ def _open(args: argparse.Namespace) -> SqlStore:
     from govflow.store.sql import SqlStore
     from govflow.store.webhooks import webhook_store
 
-    store = open_store(str(args.store or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL))
+    store = open_existing(args) if args._existing_store else open_store(store_url(args))
     try:
         webhook_store(store)
     except BaseException:

@@ -56,8 +56,11 @@ def load_from_store(store: Any) -> Grid:
         raise GridError([Problem(repr(store), None, "", "this store keeps no grid")])
     grid = stored_grid(store)
     if grid is None:
-        raise GridError([Problem(repr(store), None, "", "the store holds no grid; "
-                                                        "`govflow grid load FILE --url URL`")])
+        url = getattr(store, "url", repr(store))
+        raise GridError([Problem(str(url), None, "", (
+            "the store holds no grid; keep one with `govflow grid load FILE --store URL` or "
+            "`govflow grid generate --save --store URL`, or run `govflow demo` (it keeps the "
+            "district in the default store)"))])
     return grid
 
 
@@ -98,7 +101,7 @@ def load_party_from_store(store: Any, grid: Grid | None = None) -> Party:
     party = stored_party(store)
     if party is None:
         raise GridError([Problem(repr(store), None, "", "the store holds no party "
-                                 "organisations; `govflow grid party load FILE --url URL`")])
+                                 "organisations; `govflow grid party load FILE --store URL`")])
     validate_party(party, grid if grid is not None else load_from_store(store), repr(store),
                    by_key=True)
     return party

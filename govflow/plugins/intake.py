@@ -56,6 +56,8 @@ class IntakeReport:
     #: seconds in the engine and store (apply_batch)
     engine_seconds: float = 0.0
     dead_reasons: Counter[str] = field(default_factory=Counter)
+    #: the first dead letter's reason of each kind (what the CLI shows beside the count)
+    dead_examples: dict[str, str] = field(default_factory=dict)
 
     @property
     def taken(self) -> int:
@@ -369,6 +371,8 @@ class Intake:
             setattr(report, item.kind, getattr(report, item.kind) + 1)
             if item.why:
                 report.dead_reasons[item.why] += 1
+                if item.letter is not None:
+                    report.dead_examples.setdefault(item.why, item.letter.reason)
         index.settle(r for r in results if isinstance(r, Case))
         report.batches += 1
         report.engine_seconds += time.perf_counter() - started
