@@ -46,6 +46,9 @@ def add_commands(subparsers: Any) -> None:
     add.add_argument("--scope", action="append", default=[],
                      help="a grid node the actor answers for (repeat; none: the district)")
     add.add_argument("--actor", help="the actor id written in the event log (default: NAME)")
+    add.add_argument("--grant-system", action="store_true",
+                     help="allow --role system, the engine's own role (triggers meant for "
+                     "deadlines only); off by default")
     add_store(add)
     add.set_defaults(func=run_keys_add)
     ls = sub.add_parser("list", help="list keys (names, actors, roles; never secrets)")
@@ -101,7 +104,7 @@ def run_keys_add(args: argparse.Namespace) -> int:
     store = open_store(store_url(args))
     try:
         key, secret = issue(store, args.name, roles=args.role, scope=args.scope,
-                            actor=args.actor)
+                            actor=args.actor, grant_system=args.grant_system)
     finally:
         store.close()
     scope = ", ".join(key.scope) or "the whole district"

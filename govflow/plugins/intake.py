@@ -179,7 +179,8 @@ class Intake:
         if callable(prepare):  # a source that reads the store before each run (its ledger)
             prepare(self.engine)
         rules = self.host.rules.get(source_name, [])
-        actor = Actor(id=f"source:{source_name}", roles=frozenset({"system"}))
+        # the engine's own intake acts with the reserved system role, minted by the engine
+        actor = self.engine.system_actor(f"source:{source_name}")
         report = IntakeReport(source=source_name)
         store = self.engine.store
         index = self._indexes.get(source_name)
