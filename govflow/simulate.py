@@ -18,7 +18,8 @@ from govflow.engine.engine import Engine
 from govflow.errors import GovflowError, WorkflowLoadError
 from govflow.records import SYSTEM_ACTOR, Actor, Case, Event
 from govflow.workflows.load import load_workflows
-from govflow.workflows.yamlio import load_yaml
+from govflow.workflows.safeyaml import YamlFault, read_yaml_file
+from govflow.workflows.yamlio import YamlProblem, load_yaml
 from govflow.worktime.parse import parse_duration
 
 STEP_KINDS = ("open", "fire", "advance", "extend", "supervise", "revisit")
@@ -220,14 +221,14 @@ def read_actor(value: Any, where: str) -> Actor:
 def run_script(script: Path, *, workflows_file: str | None, out: TextIO) -> int:
     """Run ``script``; print the timeline to ``out``. 0: all went as expected, 1: not, 2: bad."""
     try:
-        text = script.read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"govflow: cannot read {script}: {exc.strerror}", file=out)
+        text = read_yaml_file(script)
+    except YamlFault as fault:
+        print(f"govflow: cannot read {script}: {fault}", file=out)
         return 2
     doc = load_yaml(text)
     if doc.problems or not isinstance(doc.data, dict):
-        for line, _, message in doc.problems or [(1, (), "the script must be a mapping")]:
-            print(f"{script}:{line}: {message}", file=out)
+        for p in doc.problems or [YamlProblem(1, (), "the script must be a mapping")]:
+            print(f"{script}:{p.line}: {p.message}", file=out)
         return 2
     data: dict[str, Any] = doc.data
     try:

@@ -1,0 +1,244 @@
+"""Read YAML that may be hostile: limits on size, nodes and depth; every fault with its place.
+
+Every govflow YAML reader goes through here, so one alias bomb ("billion laughs"), one
+self-referencing alias, one control byte or one non-UTF-8 byte gives the same clear error
+everywhere, with the line and column, instead of a hang, a ``RecursionError`` or a raw
+``yaml`` exception. Aliases are resolved once: a node used twice is one shared node, and the
+node limit counts it as often as it is used, so what the readers build from it stays bounded.
+
+The limits (:class:`YamlLimits`) can be raised per process with the environment variables
+``GOVFLOW_YAML_MAX_BYTES``, ``GOVFLOW_YAML_MAX_NODES`` and ``GOVFLOW_YAML_MAX_DEPTH``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from govflow.workflows.quote import quoted
+
+ENV = {"max_bytes": "GOVFLOW_YAML_MAX_BYTES", "max_nodes": "GOVFLOW_YAML_MAX_NODES",
+       "max_depth": "GOVFLOW_YAML_MAX_DEPTH"}  # fmt: skip
+_WHAT = {"max_bytes": "bytes", "max_nodes": "nodes", "max_depth": "levels of nesting"}
+
+
+@dataclass(frozen=True, slots=True)
+class YamlLimits:
+    """How much one YAML file may hold. ``max_nodes`` counts every scalar, list and mapping,
+    an alias as many times as it is used; ``max_depth`` is the nesting of lists and mappings."""
+
+    max_bytes: int = 16 * 1024 * 1024
+    max_nodes: int = 500_000
+    max_depth: int = 64
+
+    @classmethod
+    def from_env(cls) -> YamlLimits:
+        """The defaults, each raised (or lowered) by its ``GOVFLOW_YAML_MAX_*`` variable."""
+        values: dict[str, int] = {}
+        for name, var in ENV.items():
+            raw = os.environ.get(var, "").strip().replace("_", "")
+            if raw:
+                try:
+                    values[name] = int(raw)
+                except ValueError:
+                    raise YamlFault(None, None, f"{var}={raw!r} is not a whole number; set it "
+                                    "to a whole number or unset it") from None
+        return cls(**values)
+
+    def exceeded(self, name: str, found: str) -> str:
+        """The message for going over one limit: what, the limit, and how to raise it."""
+        limit = getattr(self, name)
+        return (f"{found}, over the limit of {limit:,} {_WHAT[name]}; make the file smaller, "
+                f"or raise the limit with {ENV[name]}")
+
+
+class YamlFault(Exception):
+    """One reason a YAML text cannot be read, with its 1-based line and column when known.
+
+    Readers turn it into their own error (a ``Problem`` of a ``WorkflowLoadError``, a
+    ``GridError`` …); it never leaves govflow.
+    """
+
+    def __init__(self, line: int | None, column: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+def read_yaml_file(path: str | Path, limits: YamlLimits | None = None) -> str:
+    """The text of a YAML file: at most ``max_bytes``, UTF-8 (a bad byte is named by place)."""
+    limits = limits or YamlLimits.from_env()
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > limits.max_bytes:
+            raise YamlFault(None, None, limits.exceeded("max_bytes", f"the file has {size:,} "
+                                                                     "bytes"))
+        data = file.read_bytes()
+    except OSError as exc:
+        raise YamlFault(None, None, f"cannot read the file: {exc.strerror or exc}") from exc
+    return decode_utf8(data)
+
+
+def decode_utf8(data: bytes) -> str:
+    """``data`` as text; a byte that is not UTF-8 is reported with its offset, line and column."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+        line = data.count(b"\n", 0, start) + 1
+        column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        bad = data[start:exc.end]
+        raise YamlFault(line, column, f"byte {start:,} ({bad!r}) is not UTF-8 ({exc.reason}); "
+                        "save the file as UTF-8") from None
+
+
+def compose(text: str, loader: type[Any] | None = None, limits: YamlLimits | None = None,
+            ) -> yaml.Node | None:
+    """The node graph of the one document in ``text`` (``None`` for an empty one), checked
+    against ``limits``. ``loader`` is a ``yaml.SafeLoader`` (or ``CSafeLoader``) subclass;
+    with a pure-Python one the limits stop the composing early. Raises :class:`YamlFault`."""
+    limits = limits or YamlLimits.from_env()
+    loader = loader or yaml.SafeLoader
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise YamlFault(None, None, limits.exceeded("max_bytes", f"the text has {size:,} bytes"))
+    try:
+        reader = loader(text)  # the pure-Python reader checks every character here
+    except yaml.YAMLError as exc:
+        raise fault_of(exc, text) from None
+    if isinstance(reader, Limited):
+        reader.limits = limits
+    try:
+        node: yaml.Node | None = reader.get_single_node()
+    except yaml.YAMLError as exc:
+        raise fault_of(exc, text) from None
+    finally:
+        reader.dispose()
+    if node is not None:
+        measure(node, limits)
+    return node
+
+
+def fault_of(exc: yaml.YAMLError, text: str = "") -> YamlFault:
+    """A :class:`YamlFault` for a PyYAML error: its line, column and a short message."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, column = _place(text, exc.position)
+        char = exc.character
+        shown = f"#x{char:04x}" if isinstance(char, int) else repr(char)
+        return YamlFault(line, column, f"character {shown} is not allowed in YAML (a control "
+                         "character); delete it or write it as an escape in a quoted text")
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or str(exc)
+        context = f" ({exc.context})" if exc.context else ""
+        if mark is None:
+            return YamlFault(None, None, f"YAML error: {what}{context}")
+        return YamlFault(mark.line + 1, mark.column + 1,
+                         f"YAML syntax error: {what}{context}; fix the YAML")
+    return YamlFault(None, None, f"YAML error: {exc}")
+
+
+def _place(text: str, position: int) -> tuple[int, int]:
+    line = text.count("\n", 0, position) + 1
+    return line, position - (text.rfind("\n", 0, position) + 1) + 1
+
+
+def mark_fault(node: yaml.Node, message: str) -> YamlFault:
+    """A :class:`YamlFault` at ``node``'s start."""
+    return YamlFault(node.start_mark.line + 1, node.start_mark.column + 1, message)
+
+
+class Limited:
+    """Mixin for a pure-Python ``SafeLoader``: stops composing at the node and depth limits
+    and at an alias that points into its own node, instead of recursing without end."""
+
+    limits: YamlLimits = YamlLimits()
+    _composed = 0
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()  # type: ignore[attr-defined]
+        if isinstance(event, yaml.AliasEvent):
+            target = self.anchors.get(event.anchor)  # type: ignore[attr-defined]
+            if target is not None and target.end_mark is None:  # still being composed
+                raise YamlFault(event.start_mark.line + 1, event.start_mark.column + 1,
+                                f"alias *{event.anchor} is inside the node it names (&"
+                                f"{event.anchor}), so it would contain itself; write the "
+                                "value out instead of the alias")
+        self._composed += 1
+        if self._composed > self.limits.max_nodes:
+            raise YamlFault(event.start_mark.line + 1, event.start_mark.column + 1,
+                            self.limits.exceeded("max_nodes", "the file has more nodes"))
+        self._depth += 1
+        try:
+            if self._depth > self.limits.max_depth:
+                raise YamlFault(event.start_mark.line + 1, event.start_mark.column + 1,
+                                self.limits.exceeded("max_depth", "the file nests deeper"))
+            return super().compose_node(parent, index)  # type: ignore[misc, no-any-return]
+        finally:
+            self._depth -= 1
+
+
+def measure(root: yaml.Node, limits: YamlLimits) -> None:
+    """Check the graph under ``root`` with every alias expanded, in time linear in the graph
+    itself: the nodes against ``max_nodes``, the nesting against ``max_depth``, no cycle."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        kids = _children(node)
+        if done:
+            entered.discard(key)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if size[key] > limits.max_nodes:
+                raise mark_fault(node, limits.exceeded(
+                    "max_nodes", f"this value has {size[key]:,} nodes with its aliases expanded"))
+            if depth[key] > limits.max_depth:
+                raise mark_fault(node, limits.exceeded(
+                    "max_depth", f"this value nests {depth[key]:,} levels deep with its aliases "
+                    "expanded"))
+            continue
+        if key in size:
+            continue
+        if key in entered:
+            raise mark_fault(node, "this value contains itself through an alias; write the "
+                             "value out instead of the alias")
+        entered.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in kids if id(k) not in size)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def construct_value(loader: Any, node: yaml.Node) -> Any:
+    """``loader.construct_object(node)`` with a bad value (a date that does not exist, an
+    integer of 5,000 digits, a bad ``!!binary``) reported at its place."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise fault_of(exc) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        value = node.value if isinstance(node, yaml.ScalarNode) else ""
+        raise mark_fault(node, f"{quoted(value)} is not a valid {_kind(node.tag)} ({exc}); "
+                         "correct it, or quote it to keep it as text") from None
+
+
+def _kind(tag: str) -> str:
+    return {"tag:yaml.org,2002:timestamp": "date", "tag:yaml.org,2002:int": "whole number",
+            "tag:yaml.org,2002:float": "number"}.get(tag, "value")
