@@ -99,7 +99,9 @@ def _anchor_alias(rng: random.Random, lines: list[bytes]) -> list[bytes]:
             b"x_%d: &l%d [%s]\n" % (i, i, b",".join([b"*l%d" % (i - 1)] * 9 if i else [b"lol"] * 9))
             for i in range(levels)
         )
-        return [bomb, *lines] if rng.random() < 0.5 else _set_value(rng, lines, b"*l0") + [bomb]
+        if rng.random() < 0.5:
+            return [bomb, *lines]
+        return [bomb, *_set_value(rng, lines, b"*l%d" % (levels - 1))]  # the bomb used
     if choice == 2:  # an anchor somewhere and an alias to it elsewhere
         out = _set_value(rng, lines, b"&fz {a: 1}")
         return _set_value(rng, out, b"*fz")
@@ -121,8 +123,8 @@ def _bad_utf8(rng: random.Random, lines: list[bytes]) -> list[bytes]:
     return bytes(data).splitlines(keepends=True)
 
 
-def _huge_value(rng: random.Random, lines: list[bytes]) -> list[bytes]:
-    size = rng.choice([10_000, 100_000, 1_000_000])
+def _huge_value(rng: random.Random, lines: list[bytes], largest: int) -> list[bytes]:
+    size = rng.choice([s for s in (10_000, 100_000, 1_000_000) if s <= largest] or [largest])
     choice = rng.randrange(4)
     if choice == 0:
         value = b'"' + b"x" * size + b'"'
@@ -136,18 +138,24 @@ def _huge_value(rng: random.Random, lines: list[bytes]) -> list[bytes]:
     return _set_value(rng, lines, value)
 
 
-MUTATIONS: tuple[Mutation, ...] = (
+MUTATIONS: tuple[Callable[..., list[bytes]], ...] = (
     _byte_flip, _delete_line, _duplicate_line, _indent, _swap_values, _typed_value,
     _anchor_alias, _control_byte, _bad_utf8, _huge_value,
 )  # fmt: skip
 
 
-def mutate(text: str, seed: int) -> bytes:
-    """One mutant of ``text`` (one to three mutations, chosen by ``seed``)."""
+def mutate(text: str, seed: int, *, largest: int = 1_000_000) -> bytes:
+    """One mutant of ``text`` (one to three mutations, chosen by ``seed``); a huge value has
+    at most ``largest`` bytes."""
     rng = random.Random(seed)
     lines = text.encode("utf-8").splitlines(keepends=True)
     for _ in range(rng.choice([1, 1, 1, 2, 3])):
-        lines = rng.choice(MUTATIONS)(rng, lines) or [b"\n"]
+        mutation = rng.choice(MUTATIONS)
+        if mutation is _huge_value:
+            lines = _huge_value(rng, lines, largest)
+        else:
+            lines = mutation(rng, lines)
+        lines = lines or [b"\n"]
     return b"".join(lines)
 
 
@@ -193,7 +201,7 @@ if __name__ == "__main__":  # pragma: no cover - the measurement outside the sui
             except TimeoutError:
                 kind = "hang (over 20 s)"
                 examples[kind].append(str(seed))
-            except BaseException as exc:  # noqa: BLE001 - counted, this is what is measured
+            except BaseException as exc:  # counted: this is what is measured
                 kind = f"traceback ({type(exc).__name__})"
                 examples[kind].append(f"{seed}: {exc}"[:300])
             finally:

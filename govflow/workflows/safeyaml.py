@@ -13,7 +13,7 @@ The limits (:class:`YamlLimits`) can be raised per process with the environment 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +32,13 @@ class YamlLimits:
     an alias as many times as it is used; ``max_depth`` is the nesting of lists and mappings."""
 
     max_bytes: int = 16 * 1024 * 1024
-    max_nodes: int = 500_000
+    max_nodes: int = 100_000
     max_depth: int = 64
 
     @classmethod
-    def from_env(cls) -> YamlLimits:
-        """The defaults, each raised (or lowered) by its ``GOVFLOW_YAML_MAX_*`` variable."""
+    def from_env(cls, base: YamlLimits | None = None) -> YamlLimits:
+        """``base`` (default: the class defaults, made for hand-written files), each limit
+        replaced by its ``GOVFLOW_YAML_MAX_*`` variable when that is set."""
         values: dict[str, int] = {}
         for name, var in ENV.items():
             raw = os.environ.get(var, "").strip().replace("_", "")
@@ -47,13 +48,17 @@ class YamlLimits:
                 except ValueError:
                     raise YamlFault(None, None, f"{var}={raw!r} is not a whole number; set it "
                                     "to a whole number or unset it") from None
-        return cls(**values)
+        return replace(base or cls(), **values)
 
     def exceeded(self, name: str, found: str) -> str:
         """The message for going over one limit: what, the limit, and how to raise it."""
         limit = getattr(self, name)
-        return (f"{found}, over the limit of {limit:,} {_WHAT[name]}; make the file smaller, "
-                f"or raise the limit with {ENV[name]}")
+        return (f"{found}; the limit is {limit:,} {_WHAT[name]}: make the file smaller, or "
+                f"raise the limit with {ENV[name]}")
+
+
+#: limits for files a program writes (grid, party): as large as they come, but still bounded
+MACHINE_WRITTEN = YamlLimits(max_nodes=5_000_000)
 
 
 class YamlFault(Exception):
@@ -68,6 +73,13 @@ class YamlFault(Exception):
         self.line = line
         self.column = column
         self.message = message
+
+    def where(self, file: str | Path) -> str:
+        """``file:line:column`` (as much of it as is known)."""
+        place = str(file)
+        if self.line is not None:
+            place += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
+        return place
 
 
 def read_yaml_file(path: str | Path, limits: YamlLimits | None = None) -> str:
@@ -156,7 +168,8 @@ def mark_fault(node: yaml.Node, message: str) -> YamlFault:
 
 class Limited:
     """Mixin for a pure-Python ``SafeLoader``: stops composing at the node and depth limits
-    and at an alias that points into its own node, instead of recursing without end."""
+    and at an alias that points into its own node, instead of recursing without end; a value
+    its constructor cannot build (``2026-02-30``) is a :class:`YamlFault` at that value."""
 
     limits: YamlLimits = YamlLimits()
     _composed = 0
@@ -174,15 +187,23 @@ class Limited:
         self._composed += 1
         if self._composed > self.limits.max_nodes:
             raise YamlFault(event.start_mark.line + 1, event.start_mark.column + 1,
-                            self.limits.exceeded("max_nodes", "the file has more nodes"))
+                            self.limits.exceeded(
+                "max_nodes", "the file has too many nodes (values, lists and mappings)"))
         self._depth += 1
         try:
             if self._depth > self.limits.max_depth:
                 raise YamlFault(event.start_mark.line + 1, event.start_mark.column + 1,
-                                self.limits.exceeded("max_depth", "the file nests deeper"))
+                                self.limits.exceeded(
+                    "max_depth", "the file nests lists and mappings too deep"))
             return super().compose_node(parent, index)  # type: ignore[misc, no-any-return]
         finally:
             self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except _CONSTRUCT_ERRORS as exc:  # the innermost node that failed names the place
+            raise _bad_value(node, exc) from None
 
 
 def measure(root: yaml.Node, limits: YamlLimits) -> None:
@@ -227,18 +248,49 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def construct_value(loader: Any, node: yaml.Node) -> Any:
-    """``loader.construct_object(node)`` with a bad value (a date that does not exist, an
-    integer of 5,000 digits, a bad ``!!binary``) reported at its place."""
+    """``loader.construct_object(node, deep=True)``, a fault raised as :class:`YamlFault`
+    (with a :class:`Limited` loader, a bad value is reported at its own node)."""
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         raise fault_of(exc) from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        value = node.value if isinstance(node, yaml.ScalarNode) else ""
-        raise mark_fault(node, f"{quoted(value)} is not a valid {_kind(node.tag)} ({exc}); "
-                         "correct it, or quote it to keep it as text") from None
+    except _CONSTRUCT_ERRORS as exc:
+        raise _bad_value(node, exc) from None
+
+
+#: how PyYAML's constructors fail on text that does not fit its (implicit or explicit) tag
+_CONSTRUCT_ERRORS = (ValueError, TypeError, OverflowError, AttributeError, IndexError, KeyError)
+
+
+def _bad_value(node: yaml.Node, exc: Exception) -> YamlFault:
+    value = node.value if isinstance(node, yaml.ScalarNode) else ""
+    detail = f" ({exc})" if isinstance(exc, ValueError) else ""
+    return mark_fault(node, f"{quoted(value)} is not a valid {_kind(node.tag)}{detail}; "
+                      "correct it, or quote it to keep it as text")
 
 
 def _kind(tag: str) -> str:
     return {"tag:yaml.org,2002:timestamp": "date", "tag:yaml.org,2002:int": "whole number",
             "tag:yaml.org,2002:float": "number"}.get(tag, "value")
+
+
+class HardenedLoader(Limited, yaml.SafeLoader):
+    """``yaml.SafeLoader`` itself, composing within the limits."""
+
+
+def safe_load(text: str, limits: YamlLimits | None = None) -> Any:
+    """``yaml.safe_load(text)`` within ``limits``; every fault is a :class:`YamlFault`."""
+    node = compose(text, HardenedLoader, limits)
+    if node is None:
+        return None
+    loader = HardenedLoader("")
+    try:
+        return construct_value(loader, node)
+    finally:
+        loader.dispose()
+
+
+def safe_load_file(path: str | Path, limits: YamlLimits | None = None) -> Any:
+    """``yaml.safe_load`` of a file (UTF-8, at most ``max_bytes``) within ``limits``."""
+    limits = limits or YamlLimits.from_env()
+    return safe_load(read_yaml_file(path, limits), limits)
