@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
-from govflow.workflows.safeyaml import Limited, compose, construct_value
+from govflow.workflows.safeyaml import FAST_LOADER, Hardened, compose, construct_value
 
 Path_ = tuple[str | int, ...]
 
 
-class _Loader(Limited, yaml.SafeLoader):
+class _Loader(Hardened, FAST_LOADER):  # type: ignore[misc, valid-type]
     """SafeLoader whose booleans are only ``true`` and ``false``."""
 
 

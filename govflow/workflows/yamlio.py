@@ -18,7 +18,8 @@ import yaml
 
 from govflow.workflows.quote import quoted
 from govflow.workflows.safeyaml import (
-    Limited,
+    FAST_LOADER,
+    Hardened,
     YamlFault,
     YamlLimits,
     compose,
@@ -38,7 +39,7 @@ _FLOAT = re.compile(
 _REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
-class WorkflowYamlLoader(Limited, yaml.SafeLoader):
+class WorkflowYamlLoader(Hardened, FAST_LOADER):  # type: ignore[misc, valid-type]
     """A SafeLoader whose booleans are only true/false and whose numbers are YAML 1.2's,
     composing within :class:`~govflow.workflows.safeyaml.YamlLimits`."""
 
