@@ -90,6 +90,8 @@ def test_a_bad_limit_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOVFLOW_YAML_MAX_DEPTH", "deep")
     (problem,) = problems_of(SHIPPED)
     assert "GOVFLOW_YAML_MAX_DEPTH='deep' is not a whole number" in problem.message
+    monkeypatch.setenv("GOVFLOW_YAML_MAX_DEPTH", "0")
+    assert "of 1 or more" in problems_of(SHIPPED)[0].message
 
 
 def test_file_size_limit_is_checked_before_reading(monkeypatch: pytest.MonkeyPatch) -> None:

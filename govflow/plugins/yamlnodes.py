@@ -18,7 +18,7 @@ from govflow.workflows.safeyaml import FAST_LOADER, Hardened, compose, construct
 Path_ = tuple[str | int, ...]
 
 
-class _Loader(Hardened, FAST_LOADER):  # type: ignore[misc, valid-type]
+class _Loader(Hardened, FAST_LOADER):  # type: ignore[misc]
     """SafeLoader whose booleans are only ``true`` and ``false``."""
 
 

@@ -46,8 +46,10 @@ class YamlLimits:
                 try:
                     values[name] = int(raw)
                 except ValueError:
-                    raise YamlFault(None, None, f"{var}={raw!r} is not a whole number; set it "
-                                    "to a whole number or unset it") from None
+                    values[name] = 0
+                if values[name] < 1:
+                    raise YamlFault(None, None, f"{var}={quoted(raw)} is not a whole number "
+                                    "of 1 or more; set one, or unset the variable")
         return replace(base or cls(), **values)
 
     def exceeded(self, name: str, found: str) -> str:
@@ -190,7 +192,10 @@ def _bytewise(reader: Any) -> bool:
 
 
 def _event_fault(event: yaml.Event, message: str) -> YamlFault:
-    return YamlFault(event.start_mark.line + 1, event.start_mark.column + 1, message)
+    mark = event.start_mark
+    if mark is None:
+        return YamlFault(None, None, message)
+    return YamlFault(mark.line + 1, mark.column + 1, message)
 
 
 def fault_of(exc: yaml.YAMLError, text: str = "", *, bytewise: bool = False) -> YamlFault:
@@ -252,7 +257,8 @@ def measure(root: yaml.Node, limits: YamlLimits) -> None:
         if done:
             entered.discard(key)
             size[key] = 1 + sum(size[id(k)] for k in kids)
-            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            nested = isinstance(node, yaml.CollectionNode)  # a scalar adds no level
+            depth[key] = nested + max((depth[id(k)] for k in kids), default=0)
             if size[key] > limits.max_nodes:
                 raise mark_fault(node, limits.exceeded(
                     "max_nodes", f"this value has {size[key]:,} nodes with its aliases expanded"))
@@ -306,7 +312,7 @@ def _kind(tag: str) -> str:
             "tag:yaml.org,2002:float": "number"}.get(tag, "value")
 
 
-class HardenedLoader(Hardened, FAST_LOADER):  # type: ignore[misc, valid-type]
+class HardenedLoader(Hardened, FAST_LOADER):  # type: ignore[misc]
     """``yaml.SafeLoader``'s semantics (libyaml's speed where it is installed)."""
 
 

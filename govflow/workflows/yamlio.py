@@ -39,7 +39,7 @@ _FLOAT = re.compile(
 _REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
-class WorkflowYamlLoader(Hardened, FAST_LOADER):  # type: ignore[misc, valid-type]
+class WorkflowYamlLoader(Hardened, FAST_LOADER):  # type: ignore[misc]
     """A SafeLoader whose booleans are only true/false and whose numbers are YAML 1.2's,
     composing within :class:`~govflow.workflows.safeyaml.YamlLimits`."""
 
