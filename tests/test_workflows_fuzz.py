@@ -16,11 +16,10 @@ from hypothesis import strategies as st
 
 from govflow.errors import WorkflowLoadError
 from govflow.workflows.load import load_workflows
-from tests.test_workflows_yaml_limits import SHIPPED, hang_guard
-from tests.yaml_mutants import mutate
+from tests.yaml_mutants import SHIPPED, hang_guard, mutate
 
-MUTANTS = 80  # seeded mutants per run; the run stops early past BUDGET_SECONDS (at least 30)
-BUDGET_SECONDS = 4.0
+MUTANTS = 150  # seeded mutants per run; the run stops early past BUDGET_SECONDS (at least 30)
+BUDGET_SECONDS = 3.0
 LARGEST = 100_000  # the largest huge value in the suite (the measurement goes to 1 MB)
 
 
@@ -64,7 +63,7 @@ _SNIPPETS = st.sampled_from([
 _INSERT = st.one_of(_SNIPPETS, st.text(max_size=12))
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(line=st.integers(min_value=0, max_value=338), column=st.integers(0, 40),
        insert=_INSERT, replace=st.booleans())

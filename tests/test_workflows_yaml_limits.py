@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,25 +10,7 @@ from govflow.errors import GridError, Problem, WorkflowLoadError
 from govflow.workflows.load import load_workflows
 from govflow.workflows.safeyaml import YamlFault, YamlLimits, safe_load
 from govflow.workflows.yamlio import load_yaml
-
-SHIPPED = Path(__file__).parents[1] / "workflows.yaml"
-
-
-@contextmanager
-def hang_guard(seconds: int = 20) -> Iterator[None]:
-    """Fail (not wait for ever) when the block runs longer than ``seconds``: a hang detector,
-    far above the time any of these inputs needs, not a speed claim."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise AssertionError(f"still running after {seconds} s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+from tests.yaml_mutants import SHIPPED, hang_guard
 
 
 def problems_of(source: str | Path, **kwargs: object) -> tuple[Problem, ...]:

@@ -61,8 +61,8 @@ _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class _StringLoader(_Base):  # type: ignore[misc]
-    """safe_load semantics, but every plain scalar stays a string. The C loader composes the
-    whole file; the size, nodes and depth are then checked (safeyaml.measure) before use."""
+    """safe_load semantics, but every plain scalar stays a string; composed by
+    ``safeyaml.compose``, so the size, node and depth limits hold."""
 
 
 _StringLoader.yaml_implicit_resolvers = {}

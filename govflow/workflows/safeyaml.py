@@ -129,7 +129,7 @@ def compose(text: str, loader: type[Any] | None = None, limits: YamlLimits | Non
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > limits.max_bytes:
         raise YamlFault(None, None, limits.exceeded("max_bytes", f"the text has {size:,} bytes"))
-    prescan(text, limits)
+    aliases = prescan(text, limits)
     reader = _open(loader, text)
     try:
         node: yaml.Node | None = reader.get_single_node()
@@ -137,16 +137,17 @@ def compose(text: str, loader: type[Any] | None = None, limits: YamlLimits | Non
         raise fault_of(exc, text, bytewise=_bytewise(reader)) from None
     finally:
         reader.dispose()
-    if node is not None:
+    if node is not None and aliases:  # without aliases the event count said it all
         measure(node, limits)
     return node
 
 
-def prescan(text: str, limits: YamlLimits) -> None:
+def prescan(text: str, limits: YamlLimits) -> int:
     """Count the nodes and the nesting of ``text`` from its events, and find an alias inside
-    the node it names, before anything is composed; stops at the first limit passed."""
+    the node it names, before anything is composed; stops at the first limit passed.
+    Returns the number of aliases."""
     parser = _open(FAST_LOADER, text)
-    nodes = 0
+    nodes = aliases = 0
     anchors: list[str | None] = []  # the anchor of each open list or mapping
     try:
         while parser.check_event():
@@ -156,6 +157,8 @@ def prescan(text: str, limits: YamlLimits) -> None:
                 if nodes > limits.max_nodes:
                     raise _event_fault(event, limits.exceeded(
                         "max_nodes", "the file has too many nodes (values, lists and mappings)"))
+                if isinstance(event, yaml.AliasEvent):
+                    aliases += 1
                 if isinstance(event, yaml.AliasEvent) and event.anchor in anchors:
                     raise _event_fault(event, f"alias *{event.anchor} is inside the node it "
                                        f"names (&{event.anchor}), so it would contain itself; "
@@ -176,6 +179,7 @@ def prescan(text: str, limits: YamlLimits) -> None:
         raise fault_of(exc, text, bytewise=_bytewise(parser)) from None
     finally:
         parser.dispose()
+    return aliases
 
 
 def _open(loader: type[Any], text: str) -> Any:
@@ -246,35 +250,41 @@ class Hardened:
 def measure(root: yaml.Node, limits: YamlLimits) -> None:
     """Check the graph under ``root`` with every alias expanded, in time linear in the graph
     itself: the nodes against ``max_nodes``, the nesting against ``max_depth``, no cycle."""
-    size: dict[int, int] = {}
+    size: dict[int, int] = {}  # of each list and mapping, expanded; a scalar is 1, depth 0
     depth: dict[int, int] = {}
     entered: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
     while stack:
-        node, done = stack.pop()
+        node, kids = stack.pop()
         key = id(node)
-        kids = _children(node)
-        if done:
+        if kids is not None:  # its children are done
             entered.discard(key)
-            size[key] = 1 + sum(size[id(k)] for k in kids)
-            nested = isinstance(node, yaml.CollectionNode)  # a scalar adds no level
-            depth[key] = nested + max((depth[id(k)] for k in kids), default=0)
-            if size[key] > limits.max_nodes:
+            total, deepest = 1, 0
+            for kid in kids:
+                if isinstance(kid, yaml.ScalarNode):
+                    total += 1
+                else:
+                    total += size[id(kid)]
+                    deepest = max(deepest, depth[id(kid)])
+            size[key], depth[key] = total, deepest + 1
+            if total > limits.max_nodes:
                 raise mark_fault(node, limits.exceeded(
-                    "max_nodes", f"this value has {size[key]:,} nodes with its aliases expanded"))
-            if depth[key] > limits.max_depth:
+                    "max_nodes", f"this value has {total:,} nodes with its aliases expanded"))
+            if deepest + 1 > limits.max_depth:
                 raise mark_fault(node, limits.exceeded(
-                    "max_depth", f"this value nests {depth[key]:,} levels deep with its aliases "
-                    "expanded"))
+                    "max_depth", f"this value nests {deepest + 1:,} levels deep with its "
+                    "aliases expanded"))
             continue
-        if key in size:
+        if key in size or isinstance(node, yaml.ScalarNode):
             continue
         if key in entered:
             raise mark_fault(node, "this value contains itself through an alias; write the "
                              "value out instead of the alias")
         entered.add(key)
-        stack.append((node, True))
-        stack.extend((k, False) for k in kids if id(k) not in size)
+        children = _children(node)
+        stack.append((node, children))
+        stack.extend((k, None) for k in children
+                     if not isinstance(k, yaml.ScalarNode) and id(k) not in size)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -40,8 +40,8 @@ _REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,20
 
 
 class WorkflowYamlLoader(Hardened, FAST_LOADER):  # type: ignore[misc]
-    """A SafeLoader whose booleans are only true/false and whose numbers are YAML 1.2's,
-    composing within :class:`~govflow.workflows.safeyaml.YamlLimits`."""
+    """A SafeLoader whose booleans are only true/false and whose numbers are YAML 1.2's
+    (libyaml's where installed; a value it cannot build is reported at its place)."""
 
     yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class attribute)
         first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
