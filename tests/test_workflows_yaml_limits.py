@@ -164,6 +164,14 @@ def test_non_utf8_file_names_the_byte_offset_line_and_column(tmp_path: Path) -> 
     assert (problem.line, problem.column) == (20, 14)
 
 
+def test_lone_surrogate_in_text_is_named_with_its_place() -> None:
+    """Text built in Python with a lone surrogate is a problem at its place, not an
+    UnicodeEncodeError."""
+    (problem,) = problems_of(shipped().replace("holidays: []", "holidays: [\ud800]"))
+    assert "lone surrogate" in problem.message
+    assert (problem.line, problem.column) == (20, 14)
+
+
 def test_a_megabyte_guard_is_quoted_short() -> None:
     """An error about a 1 MB guard quotes its start, an ellipsis and its length."""
     guard = "data.returns >= 3 and " + "x" * 1_000_000

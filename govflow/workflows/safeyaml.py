@@ -126,7 +126,12 @@ def compose(text: str, loader: type[Any] | None = None, limits: YamlLimits | Non
     alias expanded (:func:`measure`)."""
     limits = limits or YamlLimits.from_env()
     loader = loader or FAST_LOADER
-    size = len(text.encode("utf-8", "surrogatepass"))
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # text made in Python, not read from a file
+        line, column = _place(text, exc.start)
+        raise YamlFault(line, column, f"character {quoted(text[exc.start])} is not valid text "
+                        "(a lone surrogate); remove it") from None
     if size > limits.max_bytes:
         raise YamlFault(None, None, limits.exceeded("max_bytes", f"the text has {size:,} bytes"))
     aliases = prescan(text, limits)
@@ -208,7 +213,7 @@ def fault_of(exc: yaml.YAMLError, text: str = "", *, bytewise: bool = False) -> 
     if isinstance(exc, yaml.reader.ReaderError):
         position = exc.position
         if bytewise:
-            head = text.encode("utf-8", "surrogatepass")[:position]
+            head = text.encode("utf-8")[:position]
             position = len(head.decode("utf-8", "replace"))
         line, column = _place(text, position)
         char = exc.character
