@@ -153,7 +153,8 @@ def prescan(text: str, limits: YamlLimits) -> int:
     Returns the number of aliases."""
     parser = _open(FAST_LOADER, text)
     nodes = aliases = 0
-    anchors: list[str | None] = []  # the anchor of each open list or mapping
+    opened: list[int] = []  # a serial for each open list or mapping
+    latest: dict[str, int] = {}  # anchor → the serial of its latest definition (-1: a scalar)
     try:
         while parser.check_event():
             event = parser.get_event()
@@ -164,17 +165,20 @@ def prescan(text: str, limits: YamlLimits) -> int:
                         "max_nodes", "the file has too many nodes (values, lists and mappings)"))
                 if isinstance(event, yaml.AliasEvent):
                     aliases += 1
-                if isinstance(event, yaml.AliasEvent) and event.anchor in anchors:
-                    raise _event_fault(event, f"alias *{event.anchor} is inside the node it "
-                                       f"names (&{event.anchor}), so it would contain itself; "
-                                       "write the value out instead of the alias")
-                if isinstance(event, yaml.CollectionStartEvent):
-                    anchors.append(event.anchor)
-                    if len(anchors) > limits.max_depth:
+                    if latest.get(event.anchor or "", -1) in opened:
+                        raise _event_fault(event, f"alias *{event.anchor} is inside the node "
+                                           f"it names (&{event.anchor}), so it would contain "
+                                           "itself; write the value out instead of the alias")
+                elif isinstance(event, yaml.CollectionStartEvent):
+                    opened.append(nodes)
+                    if len(opened) > limits.max_depth:
                         raise _event_fault(event, limits.exceeded(
                             "max_depth", "the file nests lists and mappings too deep"))
+                if event.anchor is not None and not isinstance(event, yaml.AliasEvent):
+                    latest[event.anchor] = nodes if isinstance(
+                        event, yaml.CollectionStartEvent) else -1
             elif isinstance(event, yaml.CollectionEndEvent):
-                anchors.pop()
+                opened.pop()
     except yaml.YAMLError as exc:
         if "maximum nesting depth" in str(exc):  # libyaml's own cap, 1,000 levels of flow
             mark = getattr(exc, "problem_mark", None)
