@@ -223,7 +223,7 @@ def run_script(script: Path, *, workflows_file: str | None, out: TextIO) -> int:
     try:
         text = read_yaml_file(script)
     except YamlFault as fault:
-        print(f"govflow: cannot read {script}: {fault}", file=out)
+        print(f"govflow: {fault.where(script)}: {fault.message}", file=out)
         return 2
     doc = load_yaml(text)
     if doc.problems or not isinstance(doc.data, dict):
