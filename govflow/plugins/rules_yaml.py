@@ -206,7 +206,8 @@ def load_rules(
         raise RulesLoadError(problems)
     return [
         Rule(name=spec.name, source=spec.source, fn=_compile(spec),
-             origin=f"{name}:{line_of(lines, ('rules', i))}")
+             origin=f"{name}:{line_of(lines, ('rules', i))}",
+             declared=spec.model_dump(exclude_none=True))
         for i, spec in enumerate(parsed.rules)
     ]
 
