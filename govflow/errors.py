@@ -44,15 +44,19 @@ class GovflowError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One problem found in an input file: where it is and what is wrong."""
+    """One problem found in an input file: where it is (1-based line, and the column where
+    the YAML reader gives one) and what is wrong."""
 
     file: str
     line: int | None
     path: str
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         return f"{where} {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 

@@ -19,7 +19,8 @@ from govflow.engine.engine import Engine
 from govflow.errors import GovflowError, WorkflowLoadError
 from govflow.records import SYSTEM_ACTOR, Actor, Case, Event
 from govflow.workflows.load import load_workflows
-from govflow.workflows.yamlio import load_yaml
+from govflow.workflows.safeyaml import YamlFault, read_yaml_file
+from govflow.workflows.yamlio import YamlProblem, load_yaml
 from govflow.worktime.parse import parse_duration
 
 STEP_KINDS = ("open", "fire", "advance", "extend", "supervise", "revisit")
@@ -225,14 +226,14 @@ def run_script(script: Path, *, workflows_file: str | None, out: TextIO,
     the script was refused."""
     err = out if err is None else err
     try:
-        text = script.read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"govflow: cannot read {script}: {exc.strerror}", file=err)
+        text = read_yaml_file(script)
+    except YamlFault as fault:
+        print(f"govflow: {fault.where(script)}: {fault.message}", file=err)
         return 1
     doc = load_yaml(text)
     if doc.problems or not isinstance(doc.data, dict):
-        for line, _, message in doc.problems or [(1, (), "the script must be a mapping")]:
-            print(f"{script}:{line}: {message}", file=err)
+        for p in doc.problems or [YamlProblem(1, (), "the script must be a mapping")]:
+            print(f"{script}:{p.line}: {p.message}", file=err)
         return 1
     data: dict[str, Any] = doc.data
     try:

@@ -99,15 +99,15 @@ def zone_of(workflows: str | Path | None = None) -> str:
     """The calendar's zone: ``calendar.timezone`` of the workflows file (``workflows.yaml`` in
     the working directory when none is named), else :data:`DEFAULT_ZONE`. A file named but
     unreadable is refused; the implicit one may be missing."""
-    import yaml
+    from govflow.workflows.safeyaml import YamlFault, safe_load_file
 
     path = Path(workflows) if workflows else Path("workflows.yaml")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = safe_load_file(path)
+    except YamlFault as fault:
         if workflows:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise GovflowError(f"cannot read the calendar of {path}: {reason}") from None
+            raise GovflowError(f"cannot read the calendar of {fault.where(path)}: "
+                               f"{fault.message}") from None
         return DEFAULT_ZONE
     calendar = data.get("calendar") if isinstance(data, dict) else None
     zone = calendar.get("timezone") if isinstance(calendar, dict) else None

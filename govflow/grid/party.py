@@ -26,9 +26,9 @@ from govflow.errors import GridError, Problem
 from govflow.grid.duty import chain, households_of
 from govflow.grid.model import Identity
 from govflow.grid.tree import Grid
+from govflow.workflows.safeyaml import MACHINE_WRITTEN, YamlFault, YamlLimits, safe_load_file
 
-# libyaml (C) when installed, with the same safe_load semantics; pure Python otherwise
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml (C) when installed, with the same safe_dump semantics; pure Python otherwise
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 Kind = Literal["branch", "group"]
@@ -151,9 +151,10 @@ def load_party(path: str | Path, grid: Grid) -> Party:
     """Read and validate a party file; every problem is listed, none is skipped."""
     file = Path(path)
     try:
-        doc = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise GridError([Problem(str(file), None, "", f"cannot read: {exc}")]) from exc
+        doc = safe_load_file(file, YamlLimits.from_env(MACHINE_WRITTEN)) or {}
+    except YamlFault as fault:
+        raise GridError([Problem(str(file), fault.line, "", f"cannot read: {fault.message}",
+                                 fault.column)]) from None
     problems: list[Problem] = []
     orgs = _rows(doc, "orgs", PartyOrg, file, problems)
     homes = _rows(doc, "households", Household, file, problems)
