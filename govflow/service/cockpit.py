@@ -17,6 +17,10 @@ grid's polygons and the JSON it is drawn from.
 Reads are anonymous (a wall screen in the command centre has no key); a request that carries
 a key sees only the nodes and cases its grid scope covers. The KPI formulas come from
 ``$GOVFLOW_COCKPIT_SETTINGS`` or ``cockpit.yaml`` beside the workflows file, else defaults.
+
+The case columns are kept in ``$GOVFLOW_COCKPIT_CACHE`` (a file; ``off`` for none), by
+default beside a SQLite store's file (``govflow.db.cockpit.npz``), so a restarted server
+answers after reading only the cases that changed while it was down.
 """
 
 from __future__ import annotations
@@ -55,6 +59,20 @@ class _State:
         beside = Path(self.ctx.config.workflows).parent / "cockpit.yaml"
         return beside if beside.exists() else None
 
+    def cache_path(self) -> Path | None:
+        named = os.environ.get("GOVFLOW_COCKPIT_CACHE")
+        if named:
+            return None if named.lower() in ("off", "none", "0") else Path(named)
+        store = self.ctx.store
+        if getattr(store, "backend", None) != "sqlite":
+            return None
+        from sqlalchemy.engine import make_url
+
+        database = make_url(str(getattr(store, "url", ""))).database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return Path(database + ".cockpit.npz")
+
     def live(self) -> Any:
         if self._live is None:
             with self._lock:
@@ -65,7 +83,8 @@ class _State:
 
                     grid = load_from_store(self.ctx.store)
                     self._live = LiveCockpit(self.ctx.store, grid,
-                                             Formulas.load(self.settings_path()))
+                                             Formulas.load(self.settings_path()),
+                                             cache=self.cache_path())
         return self._live
 
     def geojson(self) -> bytes:
@@ -151,6 +170,7 @@ def router(ctx: ServiceContext) -> APIRouter:
         return JSONResponse({"generation": r.generation, "digest": r.digest,
                              "read_at": datetime.fromtimestamp(r.read_at, zone).isoformat(),
                              "read_seconds": round(r.seconds, 3), "cases": len(r.snapshot),
+                             "read_from": r.source,
                              "warm": state.warmed.is_set()},
                             headers={"ETag": tag, "Cache-Control": "no-cache"})
 
