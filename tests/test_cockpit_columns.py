@@ -148,7 +148,9 @@ def test_the_kept_file_starts_a_reading_and_only_changes_are_read(
     cases = [_case(rng, n, cells) for n in range(300)]
     _fill(store, cases)
     kept = tmp_path / "cases.cockpit.npz"
-    LiveCockpit(store, grid, cache=kept).refresh()
+    writer = LiveCockpit(store, grid, cache=kept)
+    writer.refresh()
+    writer.columns.keep()  # type: ignore[union-attr]  # waits for the writing thread
     assert kept.exists()
     # the store moves on while no server runs
     _update(store, [_changed(rng, c) for c in cases[:20]])
@@ -170,9 +172,12 @@ def test_a_kept_file_of_other_cases_is_not_trusted(store: Any, grid: Any,
     other = dataclasses.replace(table, opened=table.opened + 3600)  # same seq and rev
     meta = LiveCockpit(store, grid, cache=kept).columns._meta()  # type: ignore[union-attr]
     save_table(other, kept, meta)
-    reading = LiveCockpit(store, grid, cache=kept).refresh()
+    reader = LiveCockpit(store, grid, cache=kept)
+    reading = reader.refresh()
+    reader.columns.keep()  # type: ignore[union-attr]
     assert reading.source == "full"
     _same_as_per_case_read(reading, store, grid)
+    assert LiveCockpit(store, grid, cache=kept).refresh().source == "file"  # written anew
     save_table(table, kept, {**meta, "store": "sqlite:///elsewhere.db"})
     assert load_table(kept, meta) is None
     kept.write_bytes(b"not a file of columns")

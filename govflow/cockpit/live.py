@@ -139,6 +139,8 @@ class ColumnReader:
         self.last = "none"  # how the last reading was taken (for /version and the logs)
         self._saved = 0.0
         self._dirty = False
+        self._lock = threading.Lock()  # one read at a time (a refresh and a background one)
+        self._keeping = threading.Lock()
 
     def _meta(self) -> dict[str, Any]:
         from govflow.store.tables import SCHEMA_REVISION
@@ -163,7 +165,11 @@ class ColumnReader:
 
     def read(self) -> tuple[CaseTable, list[Case]]:
         """The current columns and task records."""
-        from govflow.store.columnar import cases_in, refresh
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> tuple[CaseTable, list[Case]]:
+        from govflow.store.columnar import cases_at, refresh
 
         first = self.table is None
         table = self._start() if self.table is None else self.table
@@ -174,28 +180,35 @@ class ColumnReader:
         names = table.strings("category")
         task_changed = rows is not None and any(
             names[k] in TASK_CATEGORIES for k in np.unique(rows.category).tolist())
-        if first or done.full or task_changed or done.dropped:
-            self.tasks = cases_in(self.store, sorted(TASK_CATEGORIES))
         self._dirty |= done.table is not table
-        self.table = done.table
-        self._keep()
-        return self.table, self.tasks
+        self.table = new = done.table
+        if first or done.full or task_changed or done.dropped:
+            names = new.strings("category")
+            codes = [k for k, name in enumerate(names) if name in TASK_CATEGORIES]
+            self.tasks = cases_at(self.store, new.seq[np.isin(new.category, codes)].tolist())
+        return new, self.tasks
 
-    def _keep(self) -> None:
-        if self.cache is None or self.table is None or not self._dirty:
-            return
-        if time.monotonic() - self._saved < self.cache_every and self._saved:
-            return
-        from govflow.store.table import save_table
+    def keep(self) -> None:
+        """Write the columns to the cache file if they changed since it was written (at most
+        every ``cache_every`` seconds). Run after a reading is published: it is not on the
+        way to any figure."""
+        with self._keeping:
+            table = self.table
+            if self.cache is None or table is None or not self._dirty:
+                return
+            if self._saved and time.monotonic() - self._saved < self.cache_every:
+                return
+            from govflow.store.table import save_table
 
-        try:
-            save_table(self.table, self.cache, self._meta())
-        except OSError as exc:  # a read-only folder: serve on, without the file
-            log.warning("cockpit: cannot keep the case columns in %s: %s", self.cache, exc)
-            self.cache = None
-            return
-        self._saved = time.monotonic()
-        self._dirty = False
+            self._dirty = False
+            try:
+                save_table(table, self.cache, self._meta())
+            except OSError as exc:  # a read-only folder: serve on, without the file
+                log.warning("cockpit: cannot keep the case columns in %s: %s", self.cache,
+                            exc)
+                self.cache = None
+                return
+            self._saved = time.monotonic()
 
 
 class LiveCockpit:
@@ -239,10 +252,13 @@ class LiveCockpit:
                        time.perf_counter() - started, _end(snap), source=source)
 
     def refresh(self) -> Reading:
-        """Read the store now (in this thread) and keep the reading."""
+        """Read the store now (in this thread) and keep the reading; the columns' cache file
+        is then written in a thread of its own."""
         reading = self._read()
         with self._lock:
             self._reading = reading
+        if self.columns is not None and self.columns.cache is not None:
+            threading.Thread(target=self.columns.keep, name="cockpit-keep").start()
         return reading
 
     def reading(self) -> Reading:

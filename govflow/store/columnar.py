@@ -235,13 +235,16 @@ def _patch(table: CaseTable, rows: CaseTable) -> CaseTable:
     return replace(table, **joined)
 
 
-def cases_in(store: Any, categories: Sequence[str]) -> list[Case]:
-    """Every case whose category is one of ``categories``, in ``seq`` order (whole records:
-    the cockpit's panels need their data)."""
-    stmt = (sa.select(*[cases.c[name] for name in CASE_FIELDS])
-            .where(cases.c.category.in_(sorted(categories))).order_by(cases.c.seq))
-    with store._read("reading cases by category") as conn:
-        return [Case(*tuple(row)) for row in conn.execute(stmt)]
+def cases_at(store: Any, seqs: Sequence[int]) -> list[Case]:
+    """The whole records of the cases at ``seqs`` (the primary key), in ``seq`` order: the
+    cockpit's panels need their data."""
+    stmt = sa.select(*[cases.c[name] for name in CASE_FIELDS])
+    out: list[Case] = []
+    with store._read("reading cases by seq") as conn:
+        for k in range(0, len(seqs), BATCH):
+            chunk = stmt.where(cases.c.seq.in_(list(seqs[k:k + BATCH]))).order_by(cases.c.seq)
+            out.extend(Case(*tuple(row)) for row in conn.execute(chunk))
+    return out
 
 
 def agrees(store: Any, table: CaseTable, sample: int = 256, seed: int = 0) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -112,10 +113,14 @@ def save_table(table: CaseTable, path: Path, meta: dict[str, Any]) -> None:
             "names": {k: v.names for k, v in table.names.items()}}
     arrays["head"] = np.array(json.dumps(head, ensure_ascii=False))
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + f".{os.getpid()}.part")
-    with part.open("wb") as out:
-        np.savez(out, **arrays)
-    os.replace(part, path)
+    handle, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, **arrays)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 def load_table(path: Path, meta: dict[str, Any]) -> CaseTable | None:
