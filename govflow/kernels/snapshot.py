@@ -137,7 +137,7 @@ def _sorted(codes: NDArray[np.int32], names: list[str], what: str
 
 
 def from_table(table: CaseTable, index: Mapping[str, int]) -> Snapshot:
-    """The snapshot of a :class:`~govflow.store.columnar.CaseTable`: equal, array for array,
+    """The snapshot of a :class:`~govflow.store.table.CaseTable`: equal, array for array,
     to :func:`snapshot` of the same cases."""
     nodes = np.array([index.get(name, -1) for name in table.strings("cell")] or [-1],
                      np.int32)[table.cell]
