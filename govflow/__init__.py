@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from govflow.clock import Clock, SimClock, SystemClock
 from govflow.engine.engine import Engine
+from govflow.engine.limits import Limits
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
 from govflow.errors import (
     AuthError,
@@ -31,6 +32,7 @@ from govflow.errors import (
     PluginError,
     RegistrationConflict,
     ReplayError,
+    RequestError,
     RequestTooLarge,
     SchemaVersionError,
     ServiceError,
@@ -62,6 +64,7 @@ __all__ = [
     "GridError",
     "GuardError",
     "KernelInputError",
+    "Limits",
     "MappingError",
     "MigrationError",
     "NoteRequest",
@@ -71,6 +74,7 @@ __all__ = [
     "PluginError",
     "RegistrationConflict",
     "ReplayError",
+    "RequestError",
     "RequestTooLarge",
     "SchemaVersionError",
     "ServiceError",

@@ -9,7 +9,8 @@
     │   └── MigrationError            running cases cannot move to a version (.unmapped)
     ├── CalendarError                 a date the work calendar does not cover
     │   └── NoticeError               a holiday notice it cannot read fully (.source, .item)
-    ├── DataError                     case data that is not JSON (a set, a datetime, NaN …)
+    ├── RequestError                  a bad argument to an engine call (.field, .fix)
+    │   └── DataError                 case data that is not JSON, too big or too deep
     ├── CaseError                     something about one case (.case_id)
     │   ├── CaseNotFound
     │   ├── TransitionNotAllowed      not possible now (.state, .trigger, .allowed)
@@ -43,15 +44,19 @@ class GovflowError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One problem found in an input file: where it is and what is wrong."""
+    """One problem found in an input file: where it is (1-based line, and the column where
+    the YAML reader gives one) and what is wrong."""
 
     file: str
     line: int | None
     path: str
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         return f"{where} {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
@@ -106,8 +111,21 @@ class NoticeError(CalendarError):
                          "imported (fix the text or leave the notice out)")
 
 
-class DataError(GovflowError):
-    """Case data that a database could not keep as JSON; nothing was written."""
+class RequestError(GovflowError):
+    """A call to the engine with an argument that is wrong (checked at the engine's door,
+    before anything is read or written). ``field`` names the argument (``cell``,
+    ``actor.roles``, ``data.items[3]``), ``fix`` says what to give instead; nothing was
+    written."""
+
+    def __init__(self, message: str, *, field: str = "", fix: str = "") -> None:
+        self.field = field
+        self.fix = fix
+        super().__init__(message)
+
+
+class DataError(RequestError):
+    """Case data that a database could not keep as JSON, or over the engine's limits (size,
+    nesting depth, integer range); nothing was written."""
 
 
 class CaseError(GovflowError):

@@ -27,26 +27,78 @@ def copy_data(data: dict[str, Any]) -> dict[str, Any]:
     return dict(data)
 
 
-def check_data(data: Any, where: str = "data") -> None:
+#: the defaults of :class:`govflow.Limits`: nesting depth and the integer range (64-bit)
+MAX_DEPTH = 32
+MIN_INT = -(2**63)
+MAX_INT = 2**63 - 1
+
+
+def check_data(
+    data: Any, where: str = "data", *, depth: int = MAX_DEPTH, min_int: int = MIN_INT,
+    max_int: int = MAX_INT,
+) -> int:
     """Case data must be JSON, the same in memory as in a database: string keys; strings,
-    whole and finite numbers, booleans, null, lists and objects. Raises DataError naming the
-    offending path and saying how to fix it."""
+    whole and finite numbers, booleans, null, lists and objects; nested at most ``depth``
+    lists/objects deep; integers within ``min_int``..``max_int`` (64-bit by default, what
+    PostgreSQL's ``jsonb`` and most JSON readers keep exactly). Raises DataError naming the
+    offending path and saying how to fix it.
+
+    Returns the data's weight: one per value and key plus the characters of every string and
+    key. Its size as compact UTF-8 JSON lies between the weight and 32 times it in bytes,
+    which lets a caller skip encoding payloads that are clearly small or clearly too big."""
     kind = type(data)
     if kind is dict:
+        if depth <= 0:
+            raise _too_deep(where)
+        weight = 1
         for key, value in data.items():
             if type(key) is not str:
-                raise DataError(f"{where} has the key {key!r}: keys must be strings")
-            check_data(value, f"{where}.{key}")
-    elif kind is list:
+                raise DataError(f"{where} has the key {key!r}: keys must be strings; use "
+                                "strings as keys", field=where, fix="use strings as keys")
+            weight += 1 + len(key) + check_data(value, f"{where}.{key}", depth=depth - 1,
+                                           min_int=min_int, max_int=max_int)
+        return weight
+    if kind is list:
+        if depth <= 0:
+            raise _too_deep(where)
+        weight = 1
         for n, value in enumerate(data):
-            check_data(value, f"{where}[{n}]")
-    elif kind is float:
+            weight += check_data(value, f"{where}[{n}]", depth=depth - 1, min_int=min_int,
+                                 max_int=max_int)
+        return weight
+    if kind is str:
+        return 1 + len(data)
+    if kind is int:
+        if not min_int <= data <= max_int:
+            raise DataError(
+                f"{where} is an integer of {data.bit_length()} bits, outside the engine's range "
+                f"{min_int}..{max_int} (Limits.int_bits): give it as a string, or a smaller "
+                "number", field=where, fix="give it as a string, or a smaller number")
+        return 1
+    if kind is float:
         if not math.isfinite(data):
-            raise DataError(f"{where} is {data!r}: give a finite number or null")
-    elif kind not in _SCALARS:
+            raise DataError(f"{where} is {data!r}: give a finite number or null", field=where,
+                            fix="give a finite number or null")
+        return 1
+    if kind not in _SCALARS:
         raise DataError(
-            f"{where} is a {kind.__name__} ({data!r:.60}): case data must be JSON (strings, "
-            "numbers, booleans, null, lists, objects); write times as ISO strings")
+            f"{where} is a {kind.__name__} ({_short(data)}): case data must be JSON (strings, "
+            "numbers, booleans, null, lists, objects); write times as ISO strings, sets as "
+            "lists",
+            field=where, fix="write times as ISO strings, sets as lists")
+    return 1
+
+
+def _too_deep(where: str) -> DataError:
+    return DataError(f"{where} nests lists/objects deeper than the engine's limit "
+                     "(Limits.max_depth): flatten the data", field=where, fix="flatten the data")
+
+
+def _short(value: Any) -> str:
+    try:
+        return f"{value!r:.60}"
+    except Exception:  # a repr that fails must not hide the real problem
+        return "unprintable"
 
 #: The actor id the engine uses for what timers do (warnings, escalations, revisits).
 SYSTEM = "system"

@@ -3,7 +3,8 @@
 The script format is described in ``docs/workflows.md`` (Dry runs).
 
 Every step is shown in a timeline with what the timers did in between (warnings, breaches,
-escalations, supervision, revisits). The exit status is 1 if a step failed unexpectedly.
+escalations, supervision, revisits). The exit status is 1 if a step failed unexpectedly or
+the script was refused.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from govflow.engine.engine import Engine
 from govflow.errors import GovflowError, WorkflowLoadError
 from govflow.records import SYSTEM_ACTOR, Actor, Case, Event
 from govflow.workflows.load import load_workflows
-from govflow.workflows.yamlio import load_yaml
+from govflow.workflows.safeyaml import YamlFault, read_yaml_file
+from govflow.workflows.yamlio import YamlProblem, load_yaml
 from govflow.worktime.parse import parse_duration
 
 STEP_KINDS = ("open", "fire", "advance", "extend", "supervise", "revisit")
@@ -217,18 +219,22 @@ def read_actor(value: Any, where: str) -> Actor:
                  scope=tuple(map(str, scope)))
 
 
-def run_script(script: Path, *, workflows_file: str | None, out: TextIO) -> int:
-    """Run ``script``; print the timeline to ``out``. 0: all went as expected, 1: not, 2: bad."""
+def run_script(script: Path, *, workflows_file: str | None, out: TextIO,
+               err: TextIO | None = None) -> int:
+    """Run ``script``; print the timeline to ``out`` and what is wrong with the script or its
+    workflows to ``err`` (default: ``out``). 0: all went as expected; 1: a step did not, or
+    the script was refused."""
+    err = out if err is None else err
     try:
-        text = script.read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"govflow: cannot read {script}: {exc.strerror}", file=out)
-        return 2
+        text = read_yaml_file(script)
+    except YamlFault as fault:
+        print(f"govflow: {fault.where(script)}: {fault.message}", file=err)
+        return 1
     doc = load_yaml(text)
     if doc.problems or not isinstance(doc.data, dict):
-        for line, _, message in doc.problems or [(1, (), "the script must be a mapping")]:
-            print(f"{script}:{line}: {message}", file=out)
-        return 2
+        for p in doc.problems or [YamlProblem(1, (), "the script must be a mapping")]:
+            print(f"{script}:{p.line}: {p.message}", file=err)
+        return 1
     data: dict[str, Any] = doc.data
     try:
         source = Path(workflows_file) if workflows_file else (
@@ -258,9 +264,9 @@ def run_script(script: Path, *, workflows_file: str | None, out: TextIO) -> int:
             sim.run_until(sim.moment(data["until"], "until"))
         sim.summary()
     except WorkflowLoadError as exc:
-        print(f"govflow: {exc}", file=out)
-        return 2
+        print(f"govflow: {exc}", file=err)
+        return 1
     except (ScriptError, KeyError, TypeError, ValueError) as exc:
-        print(f"govflow: {exc}", file=out)
-        return 2
+        print(f"govflow: {exc}", file=err)
+        return 1
     return 1 if sim.failures else 0

@@ -152,7 +152,7 @@ def test_replan_after_importing_the_official_year(
                             "--dry-run"], capsys)
         assert code == 0
         assert "would move 6 due times of 3 cases" in out
-        assert "2027-02-15 10:00 -> 2027-02-16 10:00" in out
+        assert "2027-02-15 10:00+08:00 -> 2027-02-16 10:00+08:00" in out
         assert {t.id for t in store.pending_timers(ids[0])} == {
             t.id for t in old[ids[0]].values()}
 

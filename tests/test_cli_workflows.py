@@ -167,13 +167,14 @@ def test_simulate_expected_refusal_that_passes_fails(
 def test_simulate_bad_script_says_what_is_wrong(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], change: tuple[str, str], message: str
 ) -> None:
-    """A script that cannot run exits 2 with a message naming the step and the fix."""
+    """A script that cannot run is refused (exit 1) with a message on stderr naming the step
+    and the fix."""
     script = tmp_path / "run.yaml"
     text = SCRIPT.format(district=DISTRICT)
     assert change[0] in text
     script.write_text(text.replace(*change), encoding="utf-8")
-    assert main(["simulate", str(script)]) == 2
-    assert message in capsys.readouterr().out
+    assert main(["simulate", str(script)]) == 1
+    assert message in capsys.readouterr().err
 
 
 def test_the_docs_dry_run_script_runs_as_shown(

@@ -152,8 +152,8 @@ def test_cockpit_command_prints_tables_and_writes_the_page(tmp_path, capsys) -> 
 
 
 def test_cockpit_command_refuses_an_unknown_node(capsys) -> None:  # type: ignore[no-untyped-def]
-    """A node code not in the grid gives exit 2 and a hint."""
-    assert main(["cockpit", "--sample", "10", "--node", "123"]) == 2
+    """A node code not in the grid is refused (exit 1) with a hint."""
+    assert main(["cockpit", "--sample", "10", "--node", "123"]) == 1
     assert "govflow grid show" in capsys.readouterr().err
 
 

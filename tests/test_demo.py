@@ -16,7 +16,7 @@ from govflow.demo.records import DayFeed, Generators, day_records
 from govflow.demo.result import DemoResult, Options
 from govflow.demo.run import run_demo, simulate
 from govflow.demo.timeline import LOCAL, at_hour, local_hour
-from govflow.demo.world import repo_file, store_url
+from govflow.demo.world import fresh_store, repo_file, store_url
 from tests.conftest import postgres_url
 
 SOURCES = ("urban_patrol", "ai_vision", "police_incidents", "police_patrols", "hotline_feed",
@@ -109,12 +109,35 @@ def test_another_seed_other_figures(tmp_path: Path,
     assert other.figures()["records"] != two_days[0].figures()["records"]
 
 
-def test_cli_default_folder_and_url(tmp_path: Path) -> None:
-    """Without --url the store is govflow.db in the output folder; PostgreSQL gets a schema."""
+def test_library_default_folder_and_url(tmp_path: Path) -> None:
+    """Called without a URL (the command always passes one: its --store, else the shared
+    default) the store is govflow.db in the output folder; PostgreSQL gets a schema."""
     assert store_url(None, tmp_path) == f"sqlite:///{(tmp_path / 'govflow.db').resolve()}"
     pg = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     assert store_url(pg, tmp_path) == pg + "?schema=govflow_demo"
     assert store_url(pg + "?schema=x", tmp_path) == pg + "?schema=x"
+
+
+
+def test_demo_replaces_only_a_store_it_made(tmp_path: Path) -> None:
+    """A SQLite file the demo made is replaced; one holding someone's grid is refused and
+    left as it was."""
+    from govflow.errors import GovflowError
+    from govflow.grid import generate_district
+    from govflow.grid.persist import save_to_store
+    from govflow.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    fresh_store(url).close()
+    fresh_store(url).close()  # its own: replaced without a word
+    theirs = tmp_path / "theirs.db"
+    store = open_store(f"sqlite:///{theirs}")
+    save_to_store(store, generate_district(0, people="none"))
+    store.close()
+    before = theirs.read_bytes()
+    with pytest.raises(GovflowError, match="holds a store the demo did not make"):
+        fresh_store(f"sqlite:///{theirs}")
+    assert theirs.read_bytes() == before
 
 
 @pytest.mark.slow
@@ -219,3 +242,20 @@ def test_the_subsystems_run_and_their_figures_are_reported(
     assert 0 < subs["kpis"]["on_time_registration"] <= 1
     assert 0 < subs["assessment"]["district"] <= 100
     assert subs["assessment"]["cells_scored"] > 0
+
+
+@pytest.mark.slow
+def test_the_demo_keeps_its_party_in_its_store(
+        two_days: tuple[DemoResult, DemoResult]) -> None:
+    """The first community's branches, groups and households are in the demo's database,
+    valid against the grid kept there, as many as the summary reports."""
+    from govflow.grid.persist import load_party_from_store
+    from govflow.store.sql import SqlStore
+
+    result = two_days[0]
+    with SqlStore(result.url) as store:
+        party = load_party_from_store(store)
+    figures = result.subsystems["party"]
+    assert len(party.households) == figures["households"] == 24
+    assert sum(o.kind == "branch" for o in party.orgs) == figures["branches"]
+    assert len({h.member for h in party.households}) == figures["members"]

@@ -47,7 +47,7 @@ def test_random_sequences_stay_defined_and_replay_exactly(
     clock = SimClock(datetime(2026, 9, 29, 9, 0, tzinfo=SHANGHAI))
     engine = Engine(WORKFLOWS, store=MemoryStore(), clock=clock, grid=CodeGrid())
     spec = engine.workflow(workflow)
-    case_id = engine.open_case(workflow, cell=CELL, actor=Actor.of("sys", "system"),
+    case_id = engine.open_case(workflow, cell=CELL, actor=engine.system_actor("sys"),
                                data=dict(data)).id
     cadre = Actor.of("k", "cadre", "dispatcher", "hotline_operator", "inspector")
     for kind, arg, actor in steps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -19,17 +20,18 @@ def test_generate_show_and_a_campaign_round(
     monkeypatch.chdir(tmp_path)
     shutil.copy(WORKFLOWS, tmp_path / "workflows.yaml")
     url = f"sqlite:///{tmp_path / 'g.db'}"
-    assert main(["grid", "generate", "--people", "chain", "--save", "--url", url]) == 0
-    assert main(["grid", "show", "410102001", "--url", url]) == 0
+    assert main(["grid", "generate", "--people", "chain", "--save", "--store", url]) == 0
+    assert main(["grid", "show", "410102001", "--store", url]) == 0
     shown = capsys.readouterr().out
     assert "林山寨街道" in shown and "934" in shown
-    assert main(["campaign", "start", "410102003", "--name", "drill", "--url", url]) == 0
+    assert main(["campaign", "start", "410102003", "--name", "drill", "--store", url]) == 0
     started = capsys.readouterr().out
     campaign = started.split()[1]
     assert "tasks under 410102003" in started
-    assert main(["campaign", "status", campaign, "--url", url, "--tier", "2"]) == 0
+    assert re.search(r"on post by \d{4}-\d\d-\d\d \d\d:\d\d\+08:00$", started.strip())
+    assert main(["campaign", "status", campaign, "--store", url, "--tier", "2"]) == 0
     assert "0.0%" in capsys.readouterr().out
-    assert main(["campaign", "cancel", campaign, "--reason", "over", "--url", url]) == 0
+    assert main(["campaign", "cancel", campaign, "--reason", "over", "--store", url]) == 0
     assert "open tasks cancelled" in capsys.readouterr().out
 
 
@@ -50,6 +52,6 @@ def test_unknown_campaign_node_exits_1(
     out = tmp_path / "zy"
     assert main(["grid", "generate", "--people", "chain", "--out", str(out)]) == 0
     code = main(["campaign", "start", "410102999", "--name", "x", "--grid", str(out),
-                 "--workflows", str(WORKFLOWS), "--url", f"sqlite:///{tmp_path / 'g.db'}"])
+                 "--workflows", str(WORKFLOWS), "--store", f"sqlite:///{tmp_path / 'g.db'}"])
     assert code == 1
     assert "unknown node '410102999'" in capsys.readouterr().err

@@ -157,7 +157,7 @@ def test_escalation_climbs_every_tier_and_notifies_the_chain(
     path.write_text(LADDER, encoding="utf-8")
     engine = _engine(grid, clock, path)
     cell = "410102007002003"
-    case = engine.open_case("ladder", cell=cell, actor=Actor.of("sys", "system"))
+    case = engine.open_case("ladder", cell=cell, actor=engine.system_actor("sys"))
     engine.run_until(clock.now() + timedelta(hours=4, minutes=30))
     steps = [e.data for e in engine.history(case.id) if e.trigger == "escalate"]
     ladder = grid.ancestors(cell)

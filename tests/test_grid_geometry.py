@@ -73,7 +73,7 @@ def test_geojson_round_trip_through_grid_load(grid: Grid, tmp_path: Path,
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection" and len(data["features"]) == len(grid)
     url = f"sqlite:///{tmp_path / 'g.db'}"
-    assert main(["grid", "load", str(out), "--url", url]) == 0
+    assert main(["grid", "load", str(out), "--store", url]) == 0
     assert "valid" in capsys.readouterr().out
     back = load_grid(out)
     assert [n.code for n in back.nodes()] == [n.code for n in grid.nodes()]

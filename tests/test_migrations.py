@@ -80,21 +80,51 @@ def test_downgrade_removes_everything_and_upgrade_restores_it(tmp_path: Path) ->
 def test_db_commands_create_and_report_the_schema(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """`govflow db current` fails on an empty database, `upgrade` fixes it, then it passes."""
+    """`govflow db current` fails on a missing database (and leaves no file), `upgrade`
+    creates it, then it passes."""
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    assert main(["db", "current", "--url", url]) == 1
-    assert "govflow db upgrade" in capsys.readouterr().out
-    assert main(["db", "upgrade", "--url", url]) == 0
+    assert main(["db", "current", "--store", url]) == 1
+    assert "govflow db upgrade" in capsys.readouterr().err
+    assert not (tmp_path / "cli.db").exists()
+    assert main(["db", "upgrade", "--store", url]) == 0
     assert f"upgraded from (empty) to {SCHEMA_REVISION}" in capsys.readouterr().out
-    assert main(["db", "upgrade", "--url", url]) == 0
+    assert main(["db", "upgrade", "--store", url]) == 0
     assert "already at" in capsys.readouterr().out
-    assert main(["db", "current", "--url", url]) == 0
+    assert main(["db", "current", "--store", url]) == 0
     assert "(current)" in capsys.readouterr().out
 
 
 def test_db_command_errors_hide_the_password(capsys: pytest.CaptureFixture[str]) -> None:
     """A database that cannot be reached is reported without its password, exit code 1."""
-    code = main(["db", "upgrade", "--url", "postgresql+psycopg://gov:Sesame99@127.0.0.1:1/x"])
+    code = main(["db", "upgrade", "--store", "postgresql+psycopg://gov:Sesame99@127.0.0.1:1/x"])
     err = capsys.readouterr().err
     assert code == 1
     assert "Sesame99" not in err and "gov:***@127.0.0.1:1/x" in err
+
+
+def test_party_revision_adds_and_removes_only_its_tables(tmp_path: Path) -> None:
+    """Upgrading from the revision before 0007_party adds party_orgs and households (and
+    keeps a stored grid); downgrading back drops just those two."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = migrations.config()
+    assert isinstance(cfg, Config)
+    before = ScriptDirectory.from_config(cfg).get_revision("0007_party").down_revision
+    assert isinstance(before, str)
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, revision=before)
+    db = connect(url)
+    with db.engine.begin() as conn:
+        old = set(sa.inspect(conn).get_table_names())
+        conn.exec_driver_sql("INSERT INTO grid_nodes VALUES ('410102', NULL, 0, '中原区', 0, NULL)")
+        migrations.upgrade(conn, "0007_party")
+    with db.engine.connect() as conn:
+        assert set(sa.inspect(conn).get_table_names()) - old == {"party_orgs", "households"}
+        assert conn.exec_driver_sql("SELECT name FROM grid_nodes").scalar() == "中原区"
+    with db.engine.begin() as conn:
+        migrations.downgrade(conn, before)
+    with db.engine.connect() as conn:
+        assert set(sa.inspect(conn).get_table_names()) == old
+        assert migrations.current(conn) == before
+    db.engine.dispose()

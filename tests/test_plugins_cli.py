@@ -25,7 +25,7 @@ def test_plugins_lists_each_plugin_with_what_it_registered(
     assert run("plugins", "--plugins-dir", str(ROOT / "plugins"), "--no-entry-points") == 0
     out = capsys.readouterr().out
     assert "urban_management\n" in out and "  source    chicago_open311" in out
-    assert "builtin\n  action    notify_owner" in out
+    assert "builtin\n  source    open311\n  action    notify_owner" in out
 
 
 def test_intake_takes_a_source_into_a_sqlite_store(

@@ -19,7 +19,7 @@ def test_cli_replay_la311_json_matches_pandas(tmp_path: Path) -> None:
     the ones computed from the raw CSV with pandas."""
     out = tmp_path / "la.json"
     code = main(["replay", str(LA), "--mapping", str(REPLAY / "la311.yaml"), "--json",
-                 str(out), "--quiet"])
+                 str(out), "--quiet", "--store", "memory://"])
     assert code == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     frame = _us_frame(LA, "CreatedDate", "ClosedDate", "NCName", "America/Los_Angeles")
@@ -40,7 +40,8 @@ def test_cli_replay_names_a_bad_mapping(tmp_path: Path, capsys: pytest.CaptureFi
     mapping = tmp_path / "m.yaml"
     mapping.write_text("source: t\ntimezone: UTC\nid: id\ncreated: {column: opened}\n"
                        "area: id\nareas: nope\n", encoding="utf-8")
-    assert main(["replay", str(data), "--mapping", str(mapping), "--quiet"]) == 1
+    assert main(["replay", str(data), "--mapping", str(mapping), "--quiet",
+                 "--store", "memory://"]) == 1
     err = capsys.readouterr().err
     assert "m.yaml:6 areas" in err
 
@@ -73,3 +74,25 @@ def test_cli_replay_keeps_cases_in_a_sqlite_store(tmp_path: Path,
         assert [d.record_id for d in store.dead_letters("t")] == ["2"]
     finally:
         store.close()
+
+
+def test_cli_replay_shows_times_in_the_calendars_zone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The table's notes give the simulated span in the calendar's zone (Los Angeles here);
+    the JSON keeps ISO times and names the zone."""
+    data = tmp_path / "r.csv"
+    data.write_text("id,opened,closed,area\n1,2024-03-04T08:00:00,2024-03-04T12:00:00,north\n",
+                    encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("source: t\ntimezone: UTC\nid: id\ncreated: {column: opened}\n"
+                       "closed: {column: closed}\narea: area\n", encoding="utf-8")
+    flows = str(ROOT / "replay" / "workflows.yaml")
+    argv = ["replay", str(data), "--mapping", str(mapping), "--workflows", flows,
+            "--store", "memory://"]
+    assert main(argv) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "simulated 2024-03-04 00:00-08:00 → 2024-03-04 04:00-08:00" in out
+    assert main([*argv, "--json", "-"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["timezone"] == "America/Los_Angeles"
+    assert report["started"] == "2024-03-04T08:00:00+00:00"

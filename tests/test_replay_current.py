@@ -92,5 +92,6 @@ def test_old_mapping_on_current_export_stops_with_values_and_formats(
     with pytest.raises(ReplayError, match=r"2024-01-02T08:15:00\.000") as stop:
         replay_file(path, REPLAY / "la311.yaml")
     assert "%m/%d/%Y %I:%M:%S %p" in str(stop.value) and "4 of 4 rows" in str(stop.value)
-    assert main(["replay", str(path), "--mapping", str(REPLAY / "la311.yaml")]) == 1
+    assert main(["replay", str(path), "--mapping", str(REPLAY / "la311.yaml"),
+                 "--store", "memory://"]) == 1
     assert "time formats tried" in capsys.readouterr().err

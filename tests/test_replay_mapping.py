@@ -80,7 +80,7 @@ def test_mapping_errors_list_every_problem_with_its_line() -> None:
 
 def test_mapping_yaml_syntax_error_has_its_line() -> None:
     """Broken YAML is a MappingError naming the line, not a parser traceback."""
-    with pytest.raises(MappingError, match=r"m.yaml:3: YAML syntax error"):
+    with pytest.raises(MappingError, match=r"m.yaml:3:7: YAML syntax error"):
         parse_mapping("source: t\nid: x\n  area: [a\n", filename="m.yaml")
 
 

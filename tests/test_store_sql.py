@@ -408,7 +408,7 @@ def test_old_schema_is_refused_with_the_upgrade_command(tmp_path: Path) -> None:
     open_store(f"sqlite:///{path}").close()
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0000_prehistoric'")
-    with pytest.raises(SchemaVersionError, match="govflow db upgrade --url sqlite:///"):
+    with pytest.raises(SchemaVersionError, match="govflow db upgrade --store sqlite:///"):
         open_store(f"sqlite:///{path}")
 
 

@@ -122,5 +122,6 @@ def test_govflow_timers_dead_lists_them(tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert f"case {case_id}" in out and "red due" in out and "GIS is down" in out
     assert out.strip().endswith("1 dead timer")
-    assert main(["cockpit", "--url", url]) == 0  # the cockpit shows the count beside its tables
+    assert out.count("+08:00") == 2  # when it was buried, and its due time: Shanghai time
+    assert main(["cockpit", "--store", url]) == 0  # the cockpit shows the count beside its tables
     assert "dead timers: 1 (timers whose firing kept failing" in capsys.readouterr().out

@@ -72,7 +72,7 @@ def test_refuses_bad_text_naming_it_and_the_accepted_forms(text: str) -> None:
     """Bad text raises ValueError that quotes the text and lists the accepted forms."""
     with pytest.raises(ValueError, match="accepted forms") as info:
         parse_duration(text)
-    assert repr(text) in str(info.value)
+    assert repr(text)[:60] in str(info.value)  # a long text is cut to its start and length
     assert "3 workdays" in str(info.value)
 
 

@@ -7,8 +7,10 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 #: command-group modules; each defines ``add_commands(subparsers)`` and sets ``func`` defaults
 GROUPS = (
@@ -20,7 +22,8 @@ GROUPS = (
     "govflow.cli.plugins",     # plugins, intake
     "govflow.cli.calendar",    # calendar status / import / replan
     "govflow.cli.timers",      # timers dead
-    "govflow.cli.serve",       # serve, worker, keys, webhooks
+    "govflow.cli.serve",       # serve, worker, keys
+    "govflow.cli.webhooks",    # webhooks add / list / remove / enable / deliveries
     "govflow.cli.migrate",     # migrate
 )
 
@@ -29,7 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govflow",
         description="Rules/workflow engine for grid-based city governance.",
+        epilog="Exit status: 0 done, 1 the input was refused or the operation failed, "
+        "2 a usage error. See the README's Commands section.",
     )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in GROUPS:
         try:
@@ -39,12 +45,54 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.add_commands(sub)
+    for command in leaf_parsers(parser):
+        command.set_defaults(_parser=command)  # the innermost wins: its usage on a bad option
     return parser
 
 
+def leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command parser that runs something (``db upgrade``, ``cockpit`` …), in order."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):  # aliases: once
+                found.extend(leaf_parsers(child) or [child])
+    return found
+
+
+class _Version(argparse.Action):
+    """``--version``: imports the package only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from govflow import __version__
+
+        print(f"govflow {__version__}")
+        parser.exit()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader went away (`govflow … | head`): stop quietly, like other Unix tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except KeyboardInterrupt:
+        print("govflow: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the command's own usage, naming what it did not know
+        command = getattr(args, "_parser", parser)
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
@@ -53,7 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _trace_hooks()
     try:
-        return int(func(args) or 0)
+        code = int(func(args) or 0)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        raise
     except GovflowError as exc:
         print(f"govflow: {exc}", file=sys.stderr)
         return 1

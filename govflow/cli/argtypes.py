@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 
 def iso_time(text: str) -> datetime:
@@ -22,6 +22,14 @@ def iso_time(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} has no timezone; add one, e.g. {text}+08:00 or {text}Z")
     return moment
+
+
+def iso_day(text: str) -> date:
+    """A calendar day written ``YYYY-MM-DD``."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
 
 
 def int_range(low: int, high: int | None = None) -> Callable[[str], int]:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govflow.store.url import DEFAULT_URL
+from govflow.cli.argtypes import iso_day
+from govflow.cli.options import add_store, local_time, open_existing
 
 if TYPE_CHECKING:
     from govflow.worktime import WorkCalendar
 
 DEFAULT_FILE = "workflows.yaml"
-ZONE = "Asia/Shanghai"
 
 
 def add_commands(subparsers: Any) -> None:
@@ -31,7 +30,7 @@ def add_commands(subparsers: Any) -> None:
     status.add_argument("--file", default=None,
                         help=f"the workflows file whose calendar to show (default: {DEFAULT_FILE} "
                         "if it exists, else mainland China's calendar)")
-    status.add_argument("--today", type=date.fromisoformat, default=None,
+    status.add_argument("--today", type=iso_day, default=None,
                         help="the day to plan from, YYYY-MM-DD (default: today in Shanghai)")
     status.set_defaults(func=run_status)
 
@@ -52,8 +51,7 @@ def add_commands(subparsers: Any) -> None:
         "revisits) of every open case under the workflows file's calendar; list each moved due "
         "time (case, kind, old -> new), then move them, one audited replan event per case. "
         "Safe while workers tick.")
-    replan.add_argument("--store", default=None,
-                        help=f"store URL (default: $GOVFLOW_STORE_URL or {DEFAULT_URL})")
+    add_store(replan, existing=True)
     replan.add_argument("--workflows", default=DEFAULT_FILE,
                         help="the workflows file (%(default)s)")
     replan.add_argument("--plugins-dir", default=None,
@@ -139,20 +137,18 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_replan(args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo
-
     from govflow import Engine
 
-    url = str(args.store or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL)
-    engine = Engine(Path(args.workflows), store=url, plugins_dir=args.plugins_dir)
+    store = open_existing(args)  # pending timers to move must be there: no new, empty store
+    engine = Engine(Path(args.workflows), store=store, plugins_dir=args.plugins_dir)
     try:
         moves = engine.replan(dry_run=args.dry_run)
     finally:
         engine.close()
-    zone = ZoneInfo(engine.calendar.timezone)
+    zone = engine.calendar.timezone
 
     def shown(moment: Any) -> str:
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "(dropped)"
+        return local_time(moment, zone) if moment else "(dropped)"
 
     for move in moves:
         mark = " (provisional)" if move.new_provisional else ""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import datetime
 from typing import Any
 
-from govflow.cli.argtypes import int_range, iso_time
-from govflow.store.url import DEFAULT_URL
+from govflow.cli.argtypes import int_range, iso_time, positive_float
+from govflow.cli.options import add_store, open_existing
 
 
 def add_commands(subparsers: Any) -> None:
@@ -17,12 +16,11 @@ def add_commands(subparsers: Any) -> None:
         "cockpit", help="KPIs per grid tier (结案率, 按期结案率, 返工率, 到岗率 …)",
         description="Aggregate every case of the store up the grid tiers for a time window "
         "and show one node and its children; --html writes one self-contained page.")
-    cockpit.add_argument("--url", default=None,
-                         help=f"store URL (default: $GOVFLOW_STORE_URL or {DEFAULT_URL})")
+    add_store(cockpit, existing=True)
     cockpit.add_argument("--grid", help="grid file (default: the grid kept in the store)")
     cockpit.add_argument("--node", help="node code to drill down to (default: the district)")
     cockpit.add_argument("--html", metavar="FILE", help="write the HTML page to FILE")
-    cockpit.add_argument("--days", type=float, default=30.0,
+    cockpit.add_argument("--days", type=positive_float, default=30.0,
                          help="window length in days, ending at --until (default 30)")
     cockpit.add_argument("--until", type=iso_time,
                          help="window end, ISO time with offset (default: the last case event)")
@@ -62,9 +60,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
         grid = generate_district(0, people="none")
         return grid, sample_snapshot(grid.to_arrays(), args.sample), None, None
     from govflow.cockpit.live import LiveCockpit
-    from govflow.store import open_store
 
-    store = open_store(str(args.url or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL))
+    store = open_existing(args)
     try:
         if args.grid:
             from govflow.grid.load import load_grid
@@ -101,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         if args.node and args.node not in cockpit.index:
             print(f"govflow: no grid node {args.node!r}; `govflow grid show` lists codes",
                   file=sys.stderr)
-            return 2
+            return 1
         if snapshot.skipped:
             print(f"govflow: {snapshot.skipped} cases lie on cells outside the grid and are "
                   f"left out", file=sys.stderr)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from govflow.cli.argtypes import int_range, iso_day
+from govflow.cli.options import add_store, store_url
+
 
 def add_commands(subparsers: Any) -> None:
     """Register the ``demo`` and ``replay`` commands."""
@@ -22,17 +25,18 @@ def add_demo(subparsers: Any) -> None:
         "days (records, a workforce, deadlines, an emergency campaign on day 10) and ends "
         "with the cockpit per tier and an HTML page.",
     )
-    p.add_argument("--days", type=int, default=30, help="simulated days (default 30)")
+    p.add_argument("--days", type=int_range(1), default=30, help="simulated days (default 30)")
     p.add_argument("--seed", type=int, default=0, help="seed of everything that happens")
-    p.add_argument("--url", help="store URL (default: sqlite:///OUT/govflow.db); "
-                   "postgresql+psycopg://... works the same")
-    p.add_argument("--out", default="govflow-demo", help="output folder (default ./govflow-demo)")
+    add_store(p, note="the demo starts afresh: a SQLite file the demo made is replaced, any "
+              "other is refused; on PostgreSQL it works in the schema govflow_demo")
+    p.add_argument("--out", default="govflow-demo",
+                   help="folder of the cockpit page (default ./govflow-demo)")
     p.add_argument("--workflows", help="workflows file (default: ./workflows.yaml if there, "
                    "else the district's file shipped with govflow)")
     p.add_argument("--plugins-dir", help="plugins folder (default: ./plugins if there, else "
                    "the subsystem plugins shipped with govflow)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--start", type=_day, default=None, metavar="YYYY-MM-DD",
+    p.add_argument("--start", type=_day_text, default=None, metavar="YYYY-MM-DD",
                    help="the first simulated day (default 2026-10-12), e.g. 2026-12-15 for a run "
                    "across New Year into a provisional calendar year")
     p.set_defaults(func=_run_demo)
@@ -41,6 +45,7 @@ def add_demo(subparsers: Any) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from govflow.demo.run import main
 
+    args.store = store_url(args)
     return main(args)
 
 
@@ -56,12 +61,12 @@ def add_replay(subparsers: Any) -> None:
                    help="the column mapping (e.g. replay/la311.yaml)")
     p.add_argument("--workflows", help="workflows file (default: the one the mapping names)")
     p.add_argument("--workflow", help="workflow to run (default: the mapping's)")
-    p.add_argument("--store", help="store URL to keep the cases (default: in memory)")
+    add_store(p, note="it keeps the replayed cases (memory:// keeps nothing)")
     p.add_argument("--until", help="end of the simulated run, ISO with offset "
                    "(default: the last recorded time)")
     p.add_argument("--json", metavar="OUT", help="also write the report as JSON ('-': stdout)")
-    p.add_argument("--rows", type=int, default=20, help="areas shown in the table")
-    p.add_argument("--top", type=int, default=10, help="areas listed by red")
+    p.add_argument("--rows", type=int_range(0), default=20, help="areas shown in the table")
+    p.add_argument("--top", type=int_range(0), default=10, help="areas listed by red")
     p.add_argument("--quiet", action="store_true", help="no table, no progress bar")
     p.set_defaults(func=_run_replay)
 
@@ -69,14 +74,10 @@ def add_replay(subparsers: Any) -> None:
 def _run_replay(args: argparse.Namespace) -> int:
     from govflow.replay.command import run
 
+    args.store = store_url(args)
     return run(args)
 
 
-def _day(text: str) -> str:
-    from datetime import date
-
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
-    return text
+def _day_text(text: str) -> str:
+    """A YYYY-MM-DD day, checked and kept as text (the demo's options take it so)."""
+    return iso_day(text).isoformat()

@@ -1,17 +1,17 @@
-"""``govflow grid generate|load|show`` and ``govflow campaign start|status|cancel``."""
+"""``govflow grid generate|load|show|party`` and ``govflow campaign start|status|cancel``."""
 
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from govflow.cli.argtypes import int_range, positive_float
-from govflow.store.url import DEFAULT_URL
+from govflow.cli.options import add_store, existing_store, local_time, open_existing, store_url
 
 if TYPE_CHECKING:
     from govflow.engine.engine import Engine
+    from govflow.grid.party import Party
     from govflow.grid.tree import Grid
 
 
@@ -26,8 +26,8 @@ def add_commands(subparsers: Any) -> None:
     gen.add_argument("--people", choices=("all", "chain", "none"), default="all")
     gen.add_argument("--out", help="write a .yaml file, a .geojson file of the nodes or a "
                      "folder of CSV files")
-    gen.add_argument("--save", action="store_true", help="also keep it in the store (--url)")
-    _url(gen)
+    gen.add_argument("--save", action="store_true", help="also keep it in the store (--store)")
+    add_store(gen)
     gen.set_defaults(func=run_generate)
     load = sub.add_parser("load", help="validate a grid file (and keep it in the store)")
     load.add_argument("path", help="a .yaml file, a nodes .csv or .geojson file, or a "
@@ -35,14 +35,16 @@ def add_commands(subparsers: Any) -> None:
     load.add_argument("--people", help="a people file (.csv or .yaml)")
     load.add_argument("--duty", help="a duty-chain file (.csv or .yaml)")
     load.add_argument("--check", action="store_true", help="validate only; store nothing")
-    _url(load)
+    add_store(load)
     load.set_defaults(func=run_load)
     show = sub.add_parser("show", help="a node and the nodes below it")
     show.add_argument("node", nargs="?", help="node code (default: the district)")
     show.add_argument("--grid", help="read the grid from this file instead of the store")
-    show.add_argument("--depth", type=int, default=1, help="tiers below the node to list")
-    _url(show)
+    show.add_argument("--depth", type=int_range(0), default=1,
+                      help="tiers below the node to list")
+    add_store(show, existing=True)
     show.set_defaults(func=run_show)
+    _party_commands(sub)
 
     campaign = subparsers.add_parser("campaign", help="one-click campaigns over the grid")
     csub = campaign.add_subparsers(dest="campaign_command", metavar="SUBCOMMAND",
@@ -53,34 +55,43 @@ def add_commands(subparsers: Any) -> None:
     start.add_argument("--workflow", default="emergency_task")
     start.add_argument("--minutes", type=positive_float,
                        help="on-post deadline in minutes, > 0 (default: the workflow's)")
-    _engine_args(start)
+    _engine_args(start, existing=False)
     start.set_defaults(func=run_start)
     status = csub.add_parser("status", help="on-post rate (到岗率) per node")
     status.add_argument("campaign")
-    status.add_argument("--tier", type=int, default=1, help="deepest tier to list (0–3)")
-    _engine_args(status)
+    status.add_argument("--tier", type=int_range(0, 3), default=1,
+                        help="deepest tier to list (0–3)")
+    _engine_args(status, existing=True)
     status.set_defaults(func=run_status)
     cancel = csub.add_parser("cancel", help="close a campaign's open tasks with a reason")
     cancel.add_argument("campaign")
     cancel.add_argument("--reason", required=True)
-    _engine_args(cancel)
+    _engine_args(cancel, existing=True)
     cancel.set_defaults(func=run_cancel)
 
 
-def _url(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", default=None,
-                        help=f"store URL (default: $GOVFLOW_STORE_URL or {DEFAULT_URL})")
+def _party_commands(sub: Any) -> None:
+    party = sub.add_parser("party", help="party organisations and households (联户党员)")
+    psub = party.add_subparsers(dest="party_command", metavar="SUBCOMMAND", required=True)
+    load = psub.add_parser("load", help="validate a party file against the stored grid and "
+                           "keep it in the store")
+    load.add_argument("path", help="a .yaml file with orgs: and households: lists")
+    load.add_argument("--check", action="store_true", help="validate only; store nothing")
+    add_store(load, existing=True)
+    load.set_defaults(func=run_party_load)
+    gen = psub.add_parser("generate", help="a branch per cell of the stored grid, building "
+                          "groups and households linked to its party members")
+    gen.add_argument("--out", help="write the party to this .yaml file")
+    gen.add_argument("--save", action="store_true", help="also keep it in the store (--store)")
+    add_store(gen, existing=True)
+    gen.set_defaults(func=run_party_generate)
 
 
-def _engine_args(parser: argparse.ArgumentParser) -> None:
-    _url(parser)
+def _engine_args(parser: argparse.ArgumentParser, *, existing: bool) -> None:
+    add_store(parser, existing=existing)
     parser.add_argument("--grid", help="grid file (default: the grid kept in the store)")
     parser.add_argument("--workflows", default="workflows.yaml", help="the workflows file")
     parser.add_argument("--actor", default="command-centre", help="who acts (a commander)")
-
-
-def _store_url(args: argparse.Namespace) -> str:
-    return str(args.url or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL)
 
 
 def _grid(args: argparse.Namespace) -> Grid:
@@ -89,9 +100,8 @@ def _grid(args: argparse.Namespace) -> Grid:
 
         return load_grid(args.grid)
     from govflow.grid.persist import load_from_store
-    from govflow.store import open_store
 
-    store = open_store(_store_url(args))
+    store = open_existing(args)  # the grid comes from the store: it must be there
     try:
         return load_from_store(store)
     finally:
@@ -116,7 +126,7 @@ def _save(grid: Grid, args: argparse.Namespace) -> None:
     from govflow.store import open_store
     from govflow.store.url import redact
 
-    url = _store_url(args)
+    url = store_url(args)
     store = open_store(url)
     try:
         save_to_store(store, grid)
@@ -145,6 +155,51 @@ def run_load(args: argparse.Namespace) -> int:
     _summary(grid, f"{args.path}: valid")
     if not args.check:
         _save(grid, args)
+    return 0
+
+
+def _party_summary(party: Party, title: str) -> None:
+    branches = sum(o.kind == "branch" for o in party.orgs)
+    members = len({h.member for h in party.households})
+    print(f"{title}: {branches:,} grid branches, {len(party.orgs) - branches:,} building "
+          f"groups, {len(party.households):,} households linked to {members:,} party members")
+
+
+def _keep_party(party: Party, grid: Grid, args: argparse.Namespace) -> None:
+    from govflow.grid.persist import save_party_to_store
+    from govflow.store import open_store
+    from govflow.store.url import redact
+
+    url = existing_store(args)
+    store = open_store(url)
+    try:
+        save_party_to_store(store, party, grid)
+    finally:
+        store.close()
+    print(f"party organisations kept in {redact(url)}")
+
+
+def run_party_load(args: argparse.Namespace) -> int:
+    from govflow.grid.party import load_party
+
+    grid = _grid(args)
+    party = load_party(args.path, grid)
+    _party_summary(party, f"{args.path}: valid")
+    if not args.check:
+        _keep_party(party, grid, args)
+    return 0
+
+
+def run_party_generate(args: argparse.Namespace) -> int:
+    from govflow.grid.party import generate_party, write_party
+
+    grid = _grid(args)
+    party = generate_party(grid)
+    _party_summary(party, "generated")
+    if args.out:
+        print(f"written to {write_party(party, args.out)}")
+    if args.save:
+        _keep_party(party, grid, args)
     return 0
 
 
@@ -181,7 +236,8 @@ def _engine(args: argparse.Namespace, grid: Grid) -> Engine:
     from govflow.engine.engine import Engine
     from govflow.grid.routing import grid_actions
 
-    return Engine(args.workflows, store=_store_url(args), grid=grid,
+    store = open_existing(args) if args._existing_store else store_url(args)
+    return Engine(args.workflows, store=store, grid=grid,
                   actions=grid_actions(grid))
 
 
@@ -205,7 +261,7 @@ def run_start(args: argparse.Namespace) -> int:
         engine.close()
     print(f"campaign {campaign.id} ({campaign.name}): {campaign.tasks} tasks under "
           f"{campaign.node}, {campaign.alerts} alerts sent, on post by "
-          f"{campaign.due_at.isoformat()}")
+          f"{local_time(campaign.due_at, engine.calendar.timezone)}")
     return 0
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from govflow.cli.argtypes import int_range
+from govflow.cli.options import add_store, open_existing
 from govflow.errors import GovflowError
-
-DEFAULT_STORE = "sqlite:///govflow.db"
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,10 +26,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
                    help="where the cases in state OLD go in the new version (repeatable)")
     p.add_argument("--dry-run", action="store_true", help="check and count; write nothing")
-    p.add_argument("--store", default=DEFAULT_STORE, help="store URL (%(default)s)")
+    add_store(p, existing=True)
     p.add_argument("--workflows", default="workflows.yaml", metavar="FILE",
                    help="the workflows file holding the new version (%(default)s)")
-    p.add_argument("--chunk", type=int, default=1000, help="cases per commit (%(default)s)")
+    p.add_argument("--chunk", type=int_range(1), default=1000,
+                   help="cases per commit (%(default)s)")
     p.set_defaults(func=run_migrate)
 
 
@@ -46,13 +47,14 @@ def parse_map(items: list[str]) -> dict[str, str]:
 
 def run_migrate(args: argparse.Namespace) -> int:
     from govflow.engine.engine import Engine
-    from govflow.store import open_store
 
     state_map = parse_map(args.map)
-    if args.chunk < 1:
-        raise GovflowError(f"--chunk {args.chunk}: give a positive number of cases per commit")
-    store = open_store(args.store)
-    engine = Engine(args.workflows, store=store)
+    store = open_existing(args)  # cases to move must be there: never a new, empty store
+    try:
+        engine = Engine(args.workflows, store=store)
+    except BaseException:
+        store.close()
+        raise
     for name, version in engine.restored_versions:
         print(f"govflow: {name} v{version} is not in {args.workflows}; its running cases run "
               "on the copy the store keeps", file=sys.stderr)

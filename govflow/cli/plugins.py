@@ -6,8 +6,12 @@ A command group for :mod:`govflow.cli` (``add_commands``); imports happen when a
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
+
+from govflow.cli.argtypes import int_range
+from govflow.cli.options import add_store, store_url
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,15 +27,17 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     intake = sub.add_parser(
         "intake", help="take a plugin's data source into the engine",
         description="Read a registered source from its stored cursor, validate, map and open "
-        "or drive cases; bad records go to dead letters. Prints the counts.")
+        "or drive cases; bad records go to dead letters. Prints the counts. A plugin that "
+        "fails to register is an error (exit status 1) before anything is read.")
     intake.add_argument("source", help="the source's name, e.g. urban_patrol")
     _add_loading(intake)
     intake.add_argument("--workflows", default="workflows.yaml",
                         help="the workflows file (%(default)s)")
-    intake.add_argument("--store", default=None,
-                        help="store URL, e.g. sqlite:///govflow.db (default: in memory)")
-    intake.add_argument("--limit", type=int, default=None, help="read at most this many")
-    intake.add_argument("--batch", type=int, default=500, help="records per commit (%(default)s)")
+    add_store(intake, note="memory:// keeps nothing")
+    intake.add_argument("--limit", type=int_range(0), default=None,
+                        help="read at most this many")
+    intake.add_argument("--batch", type=int_range(1), default=500,
+                        help="records per commit (%(default)s)")
     intake.add_argument("--grid", default=None, metavar="FILE",
                         help="check cells against this grid file (default: the grid kept in "
                         "the store, if it keeps one)")
@@ -48,7 +54,13 @@ def _add_loading(parser: argparse.ArgumentParser) -> None:
 
 
 def _host(args: argparse.Namespace) -> object:
+    import logging
+
     from govflow.plugins.host import PluginHost
+
+    log = logging.getLogger("govflow.plugins")
+    if not log.hasHandlers():  # the command prints each failure itself: no second copy
+        log.addHandler(logging.NullHandler())
 
     return PluginHost(plugins_dir=Path(args.plugins_dir) if args.plugins_dir else None,
                       entry_points=not args.no_entry_points)
@@ -66,7 +78,13 @@ def run_plugins(args: argparse.Namespace) -> int:
             print(f"  {kind:<9} {item}")
     for failure in host.failures:
         print(f"FAILED {failure}")
-    return 1 if host.failures else 0
+    if host.failures:
+        count = len(host.failures)
+        print(f"govflow: {count} plugin failure{'s' if count != 1 else ''} (listed above as "
+              "FAILED); fix the plugin or block it with GOVFLOW_BLOCK_PLUGINS=NAME",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def _grid(args: argparse.Namespace, store: Any) -> Any:
@@ -79,29 +97,35 @@ def _grid(args: argparse.Namespace, store: Any) -> Any:
         from govflow.grid import generate_district
 
         return generate_district(args.grid_seed, people="chain")
-    if store is None:
-        return None
     from govflow.grid.persist import stored_grid
 
     return stored_grid(store)
 
 
+#: dead-letter kinds that mean plugin code raised (not that the record was bad)
+PLUGIN_FAULTS = ("plugin_error", "rule_error")
+
+
 def run_intake(args: argparse.Namespace) -> int:
+    """Take the source in; exit 1 when a plugin failed (to register, or on a record)."""
     from govflow.engine.engine import Engine
+    from govflow.errors import PluginError
     from govflow.plugins.host import PluginHost
     from govflow.plugins.intake import Intake
+    from govflow.store import open_store
 
     host = _host(args)
     assert isinstance(host, PluginHost)
-    from govflow.store import open_store
-
-    store = open_store(args.store) if args.store else None
+    if host.failures:  # a half-registered plugin would turn good records into dead letters
+        raise PluginError("; ".join(map(str, host.failures)) + "; nothing was read (fix the "
+                          "plugin, or block it with GOVFLOW_BLOCK_PLUGINS="
+                          f"{host.failures[0].plugin})", plugin=host.failures[0].plugin)
+    store = open_store(store_url(args))
     try:
         grid = _grid(args, store)
         engine = Engine(args.workflows, store=store, grid=grid, plugins=host)
     except BaseException:
-        if store is not None:
-            store.close()
+        store.close()
         raise
     try:
         report = Intake(engine, host).run(args.source, limit=args.limit, batch=args.batch)
@@ -111,7 +135,14 @@ def run_intake(args: argparse.Namespace) -> int:
           f"triggered {report.triggered}, noted {report.noted}, skipped {report.skipped}, "
           f"dead letters {report.dead}; cursor {report.cursor}")
     for reason, count in sorted(report.dead_reasons.items()):
-        print(f"  dead: {reason} {count}")
+        example = report.dead_examples.get(reason)
+        print(f"  dead: {reason} {count}" + (f" (first: {example})" if example else ""))
     for failure in host.failures:
-        print(f"FAILED {failure}")
+        print(f"FAILED {failure}", file=sys.stderr)
+    faults = sum(report.dead_reasons[kind] for kind in PLUGIN_FAULTS)
+    if host.failures or faults:  # kept (cursor and dead letters), but plugin code failed
+        print(f"govflow: plugin code failed during the intake ({len(host.failures)} hook "
+              f"failures, {faults} records it could not map; they are kept as dead letters)",
+              file=sys.stderr)
+        return 1
     return 0

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govflow.cli.argtypes import int_range, positive_float
-from govflow.store.url import DEFAULT_URL
+from govflow.cli.options import add_store, local_time, open_existing, store_url, zone_of
 
 if TYPE_CHECKING:
     from govflow.service.config import ServiceConfig
@@ -29,6 +28,8 @@ def add_commands(subparsers: Any) -> None:
                        help="largest request body in bytes (%(default)s)")
     serve.add_argument("--no-group-commit", action="store_true",
                        help="commit each write alone (for comparison)")
+    serve.add_argument("--open311-jurisdiction", default=None,
+                       help="the Open311 jurisdiction_id served (default: any is accepted)")
     serve.set_defaults(func=run_serve)
 
     worker = subparsers.add_parser("worker", help="run the worker loop alone: timers, "
@@ -46,24 +47,22 @@ def add_commands(subparsers: Any) -> None:
     add.add_argument("--scope", action="append", default=[],
                      help="a grid node the actor answers for (repeat; none: the district)")
     add.add_argument("--actor", help="the actor id written in the event log (default: NAME)")
-    _store(add)
+    add.add_argument("--grant-system", action="store_true",
+                     help="allow --role system, the engine's own role (triggers meant for "
+                     "deadlines only); off by default")
+    add_store(add)
     add.set_defaults(func=run_keys_add)
     ls = sub.add_parser("list", help="list keys (names, actors, roles; never secrets)")
-    _store(ls)
+    add_store(ls, existing=True)
     ls.set_defaults(func=run_keys_list)
     revoke = sub.add_parser("revoke", help="revoke a key: requests with it get 401")
     revoke.add_argument("name")
-    _store(revoke)
+    add_store(revoke, existing=True)  # revoking needs a store that has the key
     revoke.set_defaults(func=run_keys_revoke)
 
 
-def _store(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", default=None,
-                        help=f"store URL (default: $GOVFLOW_STORE_URL or {DEFAULT_URL})")
-
-
 def _common(parser: argparse.ArgumentParser) -> None:
-    _store(parser)
+    add_store(parser)
     parser.add_argument("--workflows", default=None,
                         help="the workflows file (default: ./workflows.yaml, else the "
                         "district's file shipped with govflow)")
@@ -74,10 +73,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="seconds between intakes of the plugins' sources (%(default)s)")
 
 
-def _url(args: argparse.Namespace) -> str:
-    return str(args.store or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL)
-
-
 def _config(args: argparse.Namespace, **more: Any) -> ServiceConfig:
     from govflow.resources import workflows_file
     from govflow.service.config import ServiceConfig
@@ -86,7 +81,7 @@ def _config(args: argparse.Namespace, **more: Any) -> ServiceConfig:
     if args.workflows is None:
         print(f"govflow: workflows {flows}", file=sys.stderr)
     return ServiceConfig(
-        store_url=_url(args), workflows=flows.path,
+        store_url=store_url(args), workflows=flows.path,
         plugins_dir=Path(args.plugins_dir) if args.plugins_dir else None,
         tick_seconds=args.tick, intake_seconds=args.intake_every, **more)
 
@@ -95,7 +90,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from govflow.service.serve import serve
 
     config = _config(args, host=args.host, port=args.port, run_worker=not args.no_worker,
-                     max_body_bytes=args.max_body, group_commit=not args.no_group_commit)
+                     max_body_bytes=args.max_body, group_commit=not args.no_group_commit,
+                     open311_jurisdiction=args.open311_jurisdiction)
     serve(config)
     return 0
 
@@ -111,10 +107,10 @@ def run_keys_add(args: argparse.Namespace) -> int:
     from govflow.service.keys import issue
     from govflow.store import open_store
 
-    store = open_store(_url(args))
+    store = open_store(store_url(args))
     try:
         key, secret = issue(store, args.name, roles=args.role, scope=args.scope,
-                            actor=args.actor)
+                            actor=args.actor, grant_system=args.grant_system)
     finally:
         store.close()
     scope = ", ".join(key.scope) or "the whole district"
@@ -126,17 +122,17 @@ def run_keys_add(args: argparse.Namespace) -> int:
 
 def run_keys_list(args: argparse.Namespace) -> int:
     from govflow.service.keys import key_store
-    from govflow.store import open_store
 
-    store = open_store(_url(args))
+    store = open_existing(args)
     try:
         keys = key_store(store).list_keys()
     finally:
         store.close()
+    zone = zone_of()
     if not keys:
         print("no keys; make one with `govflow keys add NAME --role ROLE`")
     for key in keys:
-        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}Z" if key.revoked_at else "live"
+        state = f"revoked {local_time(key.revoked_at, zone)}" if key.revoked_at else "live"
         print(f"{key.name}\tactor={key.actor}\troles={','.join(key.roles)}\t"
               f"scope={','.join(key.scope) or '-'}\t{state}")
     return 0
@@ -147,9 +143,8 @@ def run_keys_revoke(args: argparse.Namespace) -> int:
 
     from govflow.errors import ServiceError
     from govflow.service.keys import key_store
-    from govflow.store import open_store
 
-    store = open_store(_url(args))
+    store = open_existing(args)
     try:
         done = key_store(store).revoke_key(args.name, datetime.now(UTC))
     finally:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from typing import Any
 
-from govflow.store.url import DEFAULT_URL
+from govflow.cli.options import add_store, local_time, open_existing, zone_of
 
 
 def add_commands(subparsers: Any) -> None:
@@ -17,28 +16,28 @@ def add_commands(subparsers: Any) -> None:
     dead = sub.add_parser(
         "dead", help="list the timers moved to the dead letters, with the reason",
         description="List every timer whose firing failed on each of its tries and that was "
-        "moved to the dead letters: when, the case, the kind, the due time and the reason.")
-    dead.add_argument("--store", default=None,
-                      help=f"store URL (default: $GOVFLOW_STORE_URL or {DEFAULT_URL})")
+        "moved to the dead letters: when, the case, the kind, the due time and the reason. "
+        "Times are shown in the calendar's zone (of --workflows).")
+    add_store(dead, existing=True)
+    dead.add_argument("--workflows", default=None, metavar="FILE",
+                      help="the workflows file whose calendar zone times are shown in "
+                      "(default: ./workflows.yaml if there, else Asia/Shanghai)")
     dead.set_defaults(func=run_dead)
 
 
 def run_dead(args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo
-
     from govflow.engine.engine import DEAD_TIMER_SOURCE
-    from govflow.store import open_store
 
-    zone = ZoneInfo("Asia/Shanghai")
-    store = open_store(str(args.store or os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL))
+    zone = zone_of(args.workflows)
+    store = open_existing(args)
     try:
         letters = store.dead_letters(DEAD_TIMER_SOURCE)
     finally:
         store.close()
     for letter in letters:
         timer = json.loads(letter.payload)
-        due = timer.get("due_at", "")
-        print(f"{letter.at.astimezone(zone):%Y-%m-%d %H:%M}  case {timer.get('case_id')}  "
-              f"{timer.get('kind')} due {due}  {letter.reason}")
+        print(f"{local_time(letter.at, zone)}  case {timer.get('case_id')}  "
+              f"{timer.get('kind')} due {local_time(timer.get('due_at'), zone)}  "
+              f"{letter.reason}")
     print(f"{len(letters)} dead timer{'s' if len(letters) != 1 else ''}")
     return 0

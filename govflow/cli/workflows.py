@@ -133,4 +133,5 @@ def run_graph(args: argparse.Namespace) -> int:
 def run_simulate(args: argparse.Namespace) -> int:
     from govflow.simulate import run_script
 
-    return run_script(Path(args.script), workflows_file=args.file, out=sys.stdout)
+    return run_script(Path(args.script), workflows_file=args.file, out=sys.stdout,
+                      err=sys.stderr)

@@ -151,13 +151,14 @@ class Formulas:
         """From a settings file (``kpis:`` mapping), or the defaults for ``None``."""
         if path is None:
             return cls.build()
-        import yaml
+        from govflow.workflows.safeyaml import YamlFault, safe_load_file
 
         file = Path(path)
         try:
-            raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise KpiSettingsError(f"{file}: cannot read the cockpit settings: {exc}") from exc
+            raw = safe_load_file(file) or {}
+        except YamlFault as fault:
+            raise KpiSettingsError(f"{fault.where(file)}: cannot read the cockpit settings: "
+                                   f"{fault.message}") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("kpis", {}), dict):
             raise KpiSettingsError(f"{file}: expected a mapping with a 'kpis' mapping")
         try:

@@ -8,15 +8,22 @@ what the last read took, if longer) is replaced by a fresh one in a background t
 requests go on being answered from the last one; ``generation`` moves only when what was
 read differs, so a page polling it refetches only when a figure can have changed (a case
 turning red, a task checked in).
+
+On a SQL store the cases are read as columns straight into numpy
+(:mod:`govflow.store.columnar`), and every later reading fetches only the cases that changed
+and patches the columns. With a ``cache`` file the columns are kept on disk too, so a
+restarted server starts from them and reads only what changed while it was down.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,8 +31,11 @@ import numpy as np
 from govflow.cockpit.formulas import Formulas
 from govflow.cockpit.kpi import TASK_CATEGORIES, Cockpit, from_grid
 from govflow.kernels.columns import NEVER
-from govflow.kernels.snapshot import Snapshot, snapshot
+from govflow.kernels.snapshot import Snapshot, from_table, snapshot
 from govflow.records import Case
+from govflow.store.table import CaseTable
+
+log = logging.getLogger(__name__)
 
 #: sources whose cases are citizens' messages (舆情): the public-opinion panel's topics
 OPINION_SOURCES = ("hotline_feed", "zhengwu_board", "zhengwu_labeled", "public_opinion")
@@ -53,6 +63,8 @@ class Reading:
     read_at: float  # time.time() of the read
     seconds: float  # how long the read took
     end: int  # the window's default end: the latest opening or closing, plus one second
+    #: how the cases were read: "full", "changes" (patched), "file" (the cache), "cases"
+    source: str = "cases"
     cockpits: dict[tuple[int, int], Cockpit] = field(default_factory=dict)
 
 
@@ -98,12 +110,113 @@ def read(cases: Iterable[Case], index: dict[str, int],
     return snap, tasks, opinions
 
 
+def opinions_of(table: CaseTable, opinion_sources: tuple[str, ...] = OPINION_SOURCES
+                ) -> list[Opinion]:
+    """The public-opinion panel's records from the columns (what :func:`read` collects:
+    the cases from those sources that are not the platform's own work orders)."""
+    wanted = [k for k, name in enumerate(table.strings("source")) if name in opinion_sources]
+    cats, cells = table.strings("category"), table.strings("cell")
+    tasks = [k for k, name in enumerate(cats) if name in TASK_CATEGORIES]
+    rows = np.flatnonzero(np.isin(table.source, wanted) & ~np.isin(table.category, tasks))
+    topics = [name.split("/", 1)[0] for name in cats]
+    return [Opinion(topics[c], o, x, cells[e]) for c, o, x, e in zip(
+        table.category[rows].tolist(), table.opened[rows].tolist(),
+        table.closed[rows].tolist(), table.cell[rows].tolist(), strict=True)]
+
+
+class ColumnReader:
+    """The SQL store's cases kept as columns: read once (or loaded from ``cache``), then
+    patched with the cases that changed, and the panels' task records re-read only when one
+    of them changed."""
+
+    def __init__(self, store: Any, cache: Path | None = None,
+                 cache_every: float = 30.0) -> None:
+        self.store = store
+        self.cache = cache
+        self.cache_every = cache_every
+        self.table: CaseTable | None = None
+        self.tasks: list[Case] = []
+        self.last = "none"  # how the last reading was taken (for /version and the logs)
+        self._saved = 0.0
+        self._dirty = False
+        self._lock = threading.Lock()  # one read at a time (a refresh and a background one)
+        self._keeping = threading.Lock()
+
+    def _meta(self) -> dict[str, Any]:
+        from govflow.store.tables import SCHEMA_REVISION
+
+        return {"store": str(self.store.url), "schema": SCHEMA_REVISION}
+
+    def _start(self) -> CaseTable:
+        from govflow.store.columnar import agrees, read_table
+        from govflow.store.table import load_table
+
+        if self.cache is not None:
+            kept = load_table(self.cache, self._meta())
+            if kept is not None and agrees(self.store, kept):
+                self.last = "file"
+                return kept
+            if kept is not None:
+                log.warning("cockpit: %s does not match the store's cases; reading them",
+                            self.cache)
+        self.last = "full"
+        self._dirty = True
+        return read_table(self.store)
+
+    def read(self) -> tuple[CaseTable, list[Case]]:
+        """The current columns and task records."""
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> tuple[CaseTable, list[Case]]:
+        from govflow.store.columnar import cases_at, refresh
+
+        first = self.table is None
+        table = self._start() if self.table is None else self.table
+        done = refresh(self.store, table)
+        if not first:
+            self.last = "full" if done.full else "changes"
+        rows = done.rows
+        names = table.strings("category")
+        task_changed = rows is not None and any(
+            names[k] in TASK_CATEGORIES for k in np.unique(rows.category).tolist())
+        self._dirty |= done.table is not table
+        self.table = new = done.table
+        if first or done.full or task_changed or done.dropped:
+            names = new.strings("category")
+            codes = [k for k, name in enumerate(names) if name in TASK_CATEGORIES]
+            self.tasks = cases_at(self.store, new.seq[np.isin(new.category, codes)].tolist())
+        return new, self.tasks
+
+    def keep(self) -> None:
+        """Write the columns to the cache file if they changed since it was written (at most
+        every ``cache_every`` seconds). Run after a reading is published: it is not on the
+        way to any figure."""
+        with self._keeping:
+            table = self.table
+            if self.cache is None or table is None or not self._dirty:
+                return
+            if self._saved and time.monotonic() - self._saved < self.cache_every:
+                return
+            from govflow.store.table import save_table
+
+            self._dirty = False
+            try:
+                save_table(table, self.cache, self._meta())
+            except OSError as exc:  # a read-only folder: serve on, without the file
+                log.warning("cockpit: cannot keep the case columns in %s: %s", self.cache,
+                            exc)
+                self.cache = None
+                return
+            self._saved = time.monotonic()
+
+
 class LiveCockpit:
     """The cockpit of ``store`` over ``grid``, refreshed at most every ``max_age`` seconds."""
 
     def __init__(self, store: Any, grid: Any, formulas: Formulas | None = None, *,
-                 max_age: float = 2.0, opinion_sources: tuple[str, ...] = OPINION_SOURCES
-                 ) -> None:
+                 max_age: float = 2.0, opinion_sources: tuple[str, ...] = OPINION_SOURCES,
+                 cache: Path | None = None) -> None:
         self.store = store
         self.grid = grid
         self.formulas = formulas or Formulas.build()
@@ -114,26 +227,38 @@ class LiveCockpit:
         self._lock = threading.Lock()
         self._refreshing = False
         self._first = threading.Lock()
+        #: SQL stores: the columnar read (other stores: every case through iter_cases)
+        self.columns = (ColumnReader(store, cache)
+                        if getattr(store, "backend", None) in ("sqlite", "postgresql") else None)
 
     # -- readings --------------------------------------------------------------------------
     def _read(self) -> Reading:
         started = time.perf_counter()
-        snap, tasks, opinions = read(self.store.iter_cases(), self.index,
-                                     self.opinion_sources)
+        if self.columns is not None:
+            table, tasks = self.columns.read()
+            snap = from_table(table, self.index)
+            opinions = opinions_of(table, self.opinion_sources)
+        else:
+            snap, tasks, opinions = read(self.store.iter_cases(), self.index,
+                                         self.opinion_sources)
         digest = _digest(snap, tasks)
         last = self._reading
         generation = 1 if last is None else last.generation + (last.digest != digest)
+        source = "cases" if self.columns is None else self.columns.last
         if last is not None and last.digest == digest:
             last.read_at = time.time()
             return last
         return Reading(snap, tasks, opinions, digest, generation, time.time(),
-                       time.perf_counter() - started, _end(snap))
+                       time.perf_counter() - started, _end(snap), source=source)
 
     def refresh(self) -> Reading:
-        """Read the store now (in this thread) and keep the reading."""
+        """Read the store now (in this thread) and keep the reading; the columns' cache file
+        is then written in a thread of its own."""
         reading = self._read()
         with self._lock:
             self._reading = reading
+        if self.columns is not None and self.columns.cache is not None:
+            threading.Thread(target=self.columns.keep, name="cockpit-keep").start()
         return reading
 
     def reading(self) -> Reading:

@@ -194,7 +194,7 @@ def tally(cases: Any) -> dict[str, int]:
 
 def options(args: argparse.Namespace) -> Options:
     return Options(
-        days=args.days, seed=args.seed, url=args.url, out=Path(args.out),
+        days=args.days, seed=args.seed, url=args.store, out=Path(args.out),
         workflows=Path(args.workflows) if args.workflows else None,
         plugins_dir=Path(args.plugins_dir) if args.plugins_dir else None,
         quiet=bool(args.quiet),

@@ -2,16 +2,16 @@
 confirmation, message triage, and at the end the stage KPIs and the assessment.
 
 Day 2 at 09:00 a street cadre starts a gas campaign over the households on record of the
-first community (its party branches, building groups and households, each linked to a
-party member, are generated and validated first). Patrol schedules run on the first cell
-of each street at peak hours on work days. Every evening at 18:00 the teams act: a share
-of the checks is walked (about one in eight finds a hazard, which opens its
-rectification), rectifications due for
-re-inspection pass and go on the watch list, due revisits are recorded clean, the day's
-patrols are walked (one in five finds a problem), and messages waiting for a person are
-classified (the model's own guess accepted). Unsure AI detections are looked at as they
-arrive (three in four confirmed into their workflow, the rest false alarms). Decisions
-come from a hash of the case id, so a seed gives the same figures every time.
+first community (its party branches, building groups and households, each linked to a party
+member, are generated, kept in the store and read back from it first). Patrol schedules run
+on the first cell of each street at peak hours on work days. Every evening at 18:00 the
+teams act: a share of the checks is walked (about one in eight finds a hazard, which opens
+its rectification), rectifications due for re-inspection pass and go on the watch list, due
+revisits are recorded clean, the day's patrols are walked (one in five finds a problem),
+and messages waiting for a person are classified (the model's own guess accepted). Unsure
+AI detections are looked at as they arrive (three in four confirmed into their workflow,
+the rest false alarms). Decisions come from a hash of the case id, so a seed gives the same
+figures every time.
 """
 
 from __future__ import annotations
@@ -69,10 +69,15 @@ class Subsystems:
 
     def gas(self, engine: Any, grid: Any) -> None:
         from govflow.grid.party import generate_party, party_arrays, validate_party
+        from govflow.grid.persist import load_party_from_store, save_party_to_store
 
         community = grid.children(grid.children(grid.root)[0])[0]
         party = generate_party(grid, grid.cells_under(community))  # 2 buildings × 4 homes
-        validate_party(party, grid)
+        if hasattr(engine.store, "save_party"):  # kept beside the grid, read back from there
+            save_party_to_store(engine.store, party, grid)
+            party = load_party_from_store(engine.store, grid)
+        else:
+            validate_party(party, grid)
         arrays = party_arrays(party, grid)
         self.figures["party"] = {
             "branches": sum(o.kind == "branch" for o in party.orgs),

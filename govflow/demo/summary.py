@@ -92,8 +92,9 @@ def _figures(console: Any, result: DemoResult) -> None:
         f"({result.total_opened / sim:,.0f}/s)")
 
 
-def _serve_line(url: str, opts: Options) -> str:
-    """``govflow serve`` on the demo's database with the demo's workflows and plugins."""
+def _serve_line(store: str, opts: Options) -> str:
+    """``govflow serve`` on the demo's database (``store``: `` --store URL`` or nothing for
+    the default) with the demo's workflows and plugins."""
     from govflow.demo.world import repo_file
     from govflow.errors import GovflowError
 
@@ -101,8 +102,8 @@ def _serve_line(url: str, opts: Options) -> str:
         flows = opts.workflows or repo_file("workflows.yaml", "--workflows")
         plugins = opts.plugins_dir or repo_file("plugins", "--plugins-dir")
     except GovflowError:  # not beside a checkout: the defaults of serve
-        return f"govflow serve --store '{url}'"
-    return f"govflow serve --store '{url}' --workflows {flows} --plugins-dir {plugins}"
+        return f"govflow serve{store}"
+    return f"govflow serve{store} --workflows {flows} --plugins-dir {plugins}"
 
 
 def _subsystems(console: Any, subs: dict[str, Any]) -> None:
@@ -150,20 +151,26 @@ def _subsystems(console: Any, subs: dict[str, Any]) -> None:
 
 
 def _where(console: Any, result: DemoResult, world: World, page: Any, opts: Options) -> None:
+    import os
+
+    from govflow.store.url import DEFAULT_URL
+
     url = redact(result.url)
+    default = os.environ.get("GOVFLOW_STORE_URL") or DEFAULT_URL
+    store = "" if result.url == default else f" --store '{url}'"  # the default needs no flag
     root = world.grid.root
     street = world.grid.children(root)[0]
     camp = result.campaign.get("id", "CAMPAIGN")
     console.print(f"\ndatabase: {url}\ncockpit page (a snapshot): {page.resolve()}\n\n"
                   f"next, the live cockpit (领导驾驶舱) on this database, in a browser:")
-    console.print(f"  {_serve_line(url, opts)}   # then open http://127.0.0.1:8000/",
+    console.print(f"  {_serve_line(store, opts)}   # then open http://127.0.0.1:8000/",
                   highlight=False, soft_wrap=True)
     console.print("\nand in the terminal:")
     for line in (
-        f"govflow cockpit --url '{url}' --node {street}",
-        f"govflow cockpit --url '{url}' --html cockpit.html",
-        f"govflow campaign status {camp} --url '{url}' --tier 1",
-        f"govflow grid show {street} --url '{url}'",
+        f"govflow cockpit{store} --node {street}",
+        f"govflow cockpit{store} --html cockpit.html",
+        f"govflow campaign status {camp}{store} --tier 1",
+        f"govflow grid show {street}{store}",
         "govflow replay YOUR_311_EXPORT.csv --mapping replay/la311.yaml   # your rules on history",
     ):
         console.print(f"  {line}", highlight=False, soft_wrap=True)

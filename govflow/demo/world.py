@@ -3,7 +3,8 @@
 The district's layout is the generator's seed 0 (the plugins' sample generators use the same
 cells); the demo's ``--seed`` drives only what happens in it. A SQLite file is replaced; on
 PostgreSQL the demo works in its own schema (``govflow_demo`` unless the URL names one),
-dropped and made again, so a second run starts from nothing too.
+dropped and made again, so a second run starts from nothing too. A SQLite file that holds
+a store the demo did not make (cases or a grid, and no demo mark) is refused, never replaced.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from govflow.store.url import backend
 
 LAYOUT_SEED = 0
 DEMO_SCHEMA = "govflow_demo"
+#: the cursor row that marks a store the demo made (so a later run may replace it)
+DEMO_MARK = "govflow demo"
 #: the responsibility matrix (派遣): gas goes to the community, the rest to the street
 MATRIX = ResponsibilityMatrix((
     Rule("gas_safety", "410102", "community", unit="燃气安全专班"),
@@ -71,6 +74,7 @@ def fresh_store(url: str) -> Any:
 
     if backend(url) == "sqlite":
         path = Path(url.split(":///", 1)[1].split("?", 1)[0])
+        _check_replaceable(path)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +82,38 @@ def fresh_store(url: str) -> Any:
         old = SqlStore(url, create=True)
         old.drop_schema()
         old.close()
-    return SqlStore(url, create=True)
+    store = SqlStore(url, create=True)
+    store.commit([], cursor=(DEMO_MARK, "made by govflow demo"))
+    return store
+
+
+def _check_replaceable(path: Path) -> None:
+    """Refuse to replace a SQLite file that holds a store the demo did not make."""
+    import sqlite3
+
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        con = sqlite3.connect(path)  # it exists; only read (closing tidies the WAL files)
+        try:
+            tables = {r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "cursors" in tables and con.execute(
+                    "SELECT 1 FROM cursors WHERE source = ?", (DEMO_MARK,)).fetchone():
+                return
+            held = [t for t in ("cases", "grid_nodes", "api_keys") if t in tables and
+                    con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise GovflowError(f"{path} is not a store the demo made ({exc}); the demo starts "
+                           "from an empty store: pass --store sqlite:///demo.db, or move "
+                           f"{path} away") from None
+    if held:
+        raise GovflowError(
+            f"{path} holds a store the demo did not make ({', '.join(held)} in it); the demo "
+            "starts from an empty store: pass --store sqlite:///demo.db, or move "
+            f"{path} away")
 
 
 def build_world(url: str, *, workflows: Path, plugins_dir: Path,

@@ -24,6 +24,7 @@ class Savepoint:
 
     changes: int
     dropped: int
+    keeps: int
     case_id: str | None
     case: Case | None
     last: Case | None
@@ -37,6 +38,8 @@ class Batch:
         self.now = now
         self.changes: list[Change] = []
         self.dropped: list[str] = []
+        #: workflow versions the store must keep before this batch's changes are written
+        self.keeps: list[WorkflowSpec] = []
         self._cases: dict[str, Case] = {}
         self._pending: set[str] = set()
         self._last: dict[str, Case] = {}
@@ -126,7 +129,7 @@ class Batch:
         """Where the batch stands before an operation on ``case_id`` (None: a new case)."""
         if case_id is not None and case_id in self._cases:
             self._pending.add(case_id)  # the next access works on a copy: this one is kept
-        return Savepoint(len(self.changes), len(self.dropped), case_id,
+        return Savepoint(len(self.changes), len(self.dropped), len(self.keeps), case_id,
                          self._cases.get(case_id) if case_id else None,
                          self._last.get(case_id) if case_id else None)
 
@@ -136,6 +139,7 @@ class Batch:
         self._open = None
         del self.changes[point.changes:]
         del self.dropped[point.dropped:]
+        del self.keeps[point.keeps:]
         case_id = point.case_id
         if case_id is None:
             return
@@ -149,6 +153,12 @@ class Batch:
             self._last.pop(case_id, None)
         else:
             self._last[case_id] = point.last
+
+    def keep(self, spec: WorkflowSpec) -> None:
+        """The store must keep ``spec`` (once per process) when this batch is committed, so
+        that a batch refused before its commit writes nothing at all."""
+        if spec.key not in self.rt.kept:
+            self.keeps.append(spec)
 
     def drop_timer(self, timer_id: str) -> None:
         """A claimed timer that has nothing to do (stale): marked done after the commit."""

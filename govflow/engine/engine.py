@@ -18,8 +18,21 @@ from govflow.clock import Clock, SimClock, SystemClock
 from govflow.engine import operations as ops
 from govflow.engine.actions import BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, Action
 from govflow.engine.batch import Batch
+from govflow.engine.door import (
+    FIXES,
+    BulkArgs,
+    Door,
+    ExtendArgs,
+    MigrateArgs,
+    MoveArgs,
+    NoteArgs,
+    ReadArgs,
+    RevisitArgs,
+    SuperviseArgs,
+)
 from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
 from govflow.engine.hooks import EngineHooks, NoHooks
+from govflow.engine.limits import Limits
 from govflow.engine.machine import role_allows
 from govflow.engine.reducer import ENGINE_EVENTS
 from govflow.engine.replan import Move
@@ -27,7 +40,7 @@ from govflow.engine.replan import replan as replan_cases
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Request
 from govflow.engine.runtime import Runtime
 from govflow.engine.timers import fire_timer, record_revisit
-from govflow.errors import ConflictError, ContentionError, GovflowError
+from govflow.errors import ConflictError, ContentionError, GovflowError, RequestError
 from govflow.records import SYSTEM_ACTOR, Actor, Case, Change, DeadLetter, Event, Timer
 from govflow.store.base import Store
 from govflow.workflows.spec import WorkflowSet, WorkflowSpec
@@ -63,6 +76,7 @@ class Engine:
         rules_files: Sequence[str | Path] = (),
         timer_attempts: int = 5,
         timer_backoff: timedelta = timedelta(minutes=1),
+        limits: Limits | None = None,
     ) -> None:
         """``plugins``, ``plugins_dir``, ``entry_points`` and ``rules_files`` give the engine its
         own plugin host (pluggy), whose actions, guard functions, workflow files and hooks it
@@ -71,7 +85,10 @@ class Engine:
         A timer whose firing raises is tried again after ``timer_backoff``, doubling each time
         (at most an hour apart); after ``timer_attempts`` failed tries it is moved to the dead
         letters with the reason (see :meth:`dead_timers`) and the ``govflow_timer_dead`` hook
-        is told."""
+        is told.
+        ``limits`` bound what one call may carry (:class:`Limits`: 1 MiB of JSON, 32 levels,
+        64-bit integers by default); every write's arguments are checked against them and
+        against the grid before anything is read (:class:`~govflow.errors.RequestError`)."""
         if timer_attempts < 1:
             raise ValueError("timer_attempts must be at least 1")
         host = _plugin_host(plugins, plugins_dir, entry_points, rules_files)
@@ -91,7 +108,9 @@ class Engine:
             hooks=hooks or NoHooks(),
             actions=all_actions,
             functions=all_functions,
+            limits=limits or Limits(),
         )
+        self._door = Door(self._rt.limits, self._rt.grid)
         for spec in loaded.workflows.values():
             self._rt.add(spec)
         for path in host.workflow_files if host else ():
@@ -123,6 +142,20 @@ class Engine:
     def grid(self) -> Hierarchy:
         return self._rt.grid
 
+    @property
+    def limits(self) -> Limits:
+        """What one call may carry (checked at the door)."""
+        return self._rt.limits
+
+    def system_actor(self, id: str = "system", *roles: str,
+                     scope: str | tuple[str, ...] = ()) -> Actor:
+        """An actor holding the reserved ``system`` role (and ``roles``) that this engine
+        accepts: the explicit grant for a trusted job of the integrator's (an intake, a
+        script). The engine refuses the system role on any actor it did not mint, so a caller
+        cannot fire the triggers only timers may by building ``Actor.of(x, "system")``."""
+        nodes = (scope,) if isinstance(scope, str) else tuple(scope)
+        return self._door.system_actor(id, frozenset(roles), nodes)
+
     def workflow(self, name: str, version: int | None = None) -> WorkflowSpec:
         """The compiled workflow (latest version unless one is named)."""
         return self._rt.spec(name, version)
@@ -150,6 +183,7 @@ class Engine:
         at: datetime | None = None,
     ) -> Case:
         """Open a case on a tier-3 cell; it starts in the workflow's initial state."""
+        self._door.open(workflow, cell, actor, category, data, source, owner, at)
         req = OpenRequest(workflow, cell, category, data, source, owner, at, actor)
         return self._one(lambda batch: ops.open_case(batch, req, actor))
 
@@ -158,6 +192,7 @@ class Engine:
         reason: str = "",
     ) -> Case:
         """Fire ``trigger`` on a case. Raises TransitionNotAllowed or PermissionDenied."""
+        self._door.fire(case_id, trigger, actor, data, reason)
         batch = Batch(self._rt, self._rt.clock.now())
         case = ops.fire(batch, FireRequest(case_id, trigger, actor, data, reason))
         self._commit(batch)
@@ -169,21 +204,30 @@ class Engine:
     ) -> Case:
         """Write an event without changing state (``merge`` also counts ``data.merged``),
         with outbox messages ``notices`` = (kind, recipient, payload) in the same commit."""
-        req = NoteRequest(case_id, what, actor, data, reason, tuple(notices))
+        notices = tuple(notices) if isinstance(notices, Iterable) else notices
+        self._door.check("note", NoteArgs, case_id=case_id, what=what, actor=actor, data=data,
+                         reason=reason, notices=notices)
+        req = NoteRequest(case_id, what, actor, data, reason, notices)
         return self._one(lambda batch: ops.note(batch, req))
 
     def extend(self, case_id: str, workdays: float, *, actor: Actor, reason: str) -> Case:
         """延期: add approved work days to the current state's deadline, within the cap."""
+        self._door.check("extend", ExtendArgs, case_id=case_id, workdays=workdays, actor=actor,
+                         reason=reason)
         return self._one(lambda batch: ops.extend(batch, case_id, workdays, actor, reason))
 
     def supervise(self, case_id: str, level: str, *, actor: Actor, reason: str = "") -> Case:
         """督办: set the supervision level (normal, yellow, red) by hand."""
+        self._door.check("supervise", SuperviseArgs, case_id=case_id, level=level, actor=actor,
+                         reason=reason)
         return self._one(lambda batch: ops.supervise(batch, case_id, level, actor, reason))
 
     def record_revisit(
         self, case_id: str, *, rebound: bool, actor: Actor, note: str = ""
     ) -> Case:
         """The result of a due revisit: a rebound reopens the case (rework)."""
+        self._door.check("record_revisit", RevisitArgs, case_id=case_id, rebound=rebound,
+                         actor=actor, note=note)
         return self._one(lambda batch: record_revisit(batch, case_id, rebound, actor, note))
 
     def move(
@@ -192,12 +236,15 @@ class Engine:
     ) -> Case:
         """Move an open case into another workflow's initial state, keeping its id and its
         history (a ``move`` event): a person confirmed what a provisional case is."""
+        self._door.check("move", MoveArgs, case_id=case_id, workflow=workflow, actor=actor,
+                         category=category, data=data, reason=reason, from_states=from_states)
         return self._one(lambda batch: ops.move(batch, case_id, workflow, actor,
                                                 category=category, data=data, reason=reason,
                                                 from_states=from_states))
 
     def allowed_triggers(self, case_id: str, actor: Actor) -> list[str]:
         """The triggers ``actor`` may fire on the case now (roles, scope, guards)."""
+        self._door.check("allowed_triggers", ReadArgs, case_id=case_id, actor=actor)
         batch = Batch(self._rt, self.clock.now())
         return ops.allowed(batch, batch.case(case_id), actor)
 
@@ -254,7 +301,9 @@ class Engine:
     ) -> list[str]:
         """Open many cases, ``batch`` per commit. Returns their ids in order."""
         ids: list[str] = []
-        filled = (req if req.actor is not None else replace(req, actor=actor)
+        self._door.check("open_cases", BulkArgs, actor=actor, batch=batch)
+        filled = (replace(req, actor=actor)
+                  if isinstance(req, OpenRequest) and req.actor is None else req
                   for req in requests)
         for chunk in _chunks(filled, batch):
             ids.extend(r.id for r in self.apply_batch(chunk) if isinstance(r, Case))
@@ -262,17 +311,30 @@ class Engine:
 
     def fire_many(self, requests: Iterable[FireRequest], *, batch: int = 1000) -> int:
         """Fire many triggers, ``batch`` per commit. Returns how many were applied."""
+        if type(batch) is not int or batch < 1:
+            fix = FIXES["batch"]
+            raise RequestError(f"fire_many: batch is {batch!r}; {fix}", field="batch", fix=fix)
         return sum(len(self.apply_batch(chunk)) for chunk in _chunks(requests, batch))
 
-    def _apply(self, batch: Batch, req: Request) -> Case:
+    def _apply(self, batch: Batch, req: object) -> Case:
+        door = self._door
         if isinstance(req, OpenRequest):
             actor = req.actor
-            if actor is None:
-                raise TypeError("an OpenRequest in a batch needs its actor")
+            door.open(req.workflow, req.cell, actor, req.category, req.data, req.source,
+                      req.owner, req.at, call="apply_batch (open)")
+            assert actor is not None  # the door refuses None
             return ops.open_case(batch, req, actor)
         if isinstance(req, FireRequest):
+            door.fire(req.case_id, req.trigger, req.actor, req.data, req.reason,
+                      req.expected_rev, call="apply_batch (fire)")
             return ops.fire(batch, req)
-        return ops.note(batch, req)
+        if isinstance(req, NoteRequest):
+            door.check("apply_batch (note)", NoteArgs, case_id=req.case_id, what=req.what,
+                       actor=req.actor, data=req.data, reason=req.reason, notices=req.notices)
+            return ops.note(batch, req)
+        fix = "give OpenRequest, FireRequest or NoteRequest objects"
+        raise RequestError(f"apply_batch: requests holds a {type(req).__name__}; {fix}",
+                           field="requests", fix=fix)
 
     # -- time ------------------------------------------------------------------------------
     def tick(self, limit: int | None = None, *, chunk: int = 500) -> int:
@@ -414,6 +476,10 @@ class Engine:
         redone case by case. ``dry_run`` checks and counts without writing."""
         from govflow.engine.migrate import migrate
 
+        self._door.check("migrate", MigrateArgs, workflow=workflow, to_version=to_version,
+                         state_map=dict(state_map) if isinstance(state_map, Mapping)
+                         else state_map,
+                         dry_run=dry_run, chunk=chunk, actor=actor, reason=reason)
         return migrate(self._rt, self.clock.now, self._commit, workflow, to_version,
                        state_map=state_map, dry_run=dry_run, chunk=chunk,
                        actor=actor or SYSTEM_ACTOR, reason=reason)
@@ -442,6 +508,8 @@ class Engine:
         dead_letters: Sequence[DeadLetter] = (),
     ) -> None:
         store = self._rt.store
+        for spec in batch.keeps:
+            self._rt.keep(spec)  # before the cases that run on it (refuses a changed copy)
         if batch.changes or cursor is not None or dead_letters:
             store.commit(batch.changes, cursor=cursor, dead_letters=dead_letters)
         if batch.dropped:

@@ -29,6 +29,11 @@ class Hierarchy(Protocol):
         ...
 
 
+# A hierarchy may also have ``is_cell(code) -> bool``: whether cases may live on ``code``.
+# The engine's door asks it when it is there (Grid: a tier-3 cell; PrefixHierarchy: a
+# well-formed 15-digit code) and otherwise takes any non-empty code.
+
+
 class PrefixHierarchy:
     """The fallback: the tree read off 6 + 3 + 3 + 3 digit codes; nobody on duty."""
 
@@ -38,5 +43,14 @@ class PrefixHierarchy:
     def is_within(self, node: str, ancestor: str) -> bool:
         return node.startswith(ancestor)
 
+    def is_cell(self, code: str) -> bool:
+        """Without a grid, any well-formed cell code is a cell."""
+        return well_formed_cell(code)
+
     def on_duty(self, node: str) -> str | None:
         return None
+
+
+def well_formed_cell(code: str) -> bool:
+    """A cell code as the code-read tree knows it: 6 + 3 + 3 + 3 = 15 ASCII digits."""
+    return len(code) == 15 and code.isascii() and code.isdigit()

@@ -12,9 +12,11 @@ from govflow.clock import as_utc
 from govflow.engine.actions import ActionContext
 from govflow.engine.batch import Batch, new_case_id
 from govflow.engine.deadlines import any_provisional, deadline_times, entry_timers
+from govflow.engine.door import check_fields
 from govflow.engine.machine import role_allows
 from govflow.engine.reducer import ENGINE_EVENTS, LEVELS, new_case
 from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest
+from govflow.engine.runtime import Runtime
 from govflow.errors import (
     CaseError,
     ConflictError,
@@ -44,6 +46,12 @@ def check_scope(batch: Batch, case: Case, actor: Actor, what: str) -> None:
     )
 
 
+def check_result(rt: Runtime, data: dict[str, Any]) -> None:
+    """What the actions left in a case's data must be JSON within the engine's limits."""
+    limits = rt.limits
+    check_data(data, depth=limits.max_depth, min_int=limits.min_int, max_int=limits.max_int)
+
+
 def guard_env(batch: Batch, case: Case, data: dict[str, Any]) -> dict[str, Any]:
     env: dict[str, Any] = dict(batch.rt.functions)
     env.update(
@@ -59,7 +67,6 @@ def guard_env(batch: Batch, case: Case, data: dict[str, Any]) -> dict[str, Any]:
 def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
     rt = batch.rt
     spec = rt.spec(req.workflow)
-    rt.keep(spec)
     if spec.open_roles and actor is not SYSTEM_ACTOR and spec.open_roles.isdisjoint(actor.roles):
         raise PermissionDenied(
             f"actor {actor.id!r} (roles {sorted(actor.roles)}) may not open a {spec.name!r} "
@@ -71,8 +78,8 @@ def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
     except ValueError as exc:
         raise DataError(f"open {req.workflow!r} on {req.cell}: {exc}") from exc
     state = spec.states[spec.initial]
-    data = copy_data(req.data) if req.data else {}
-    check_data(data)
+    data = copy_data(req.data) if req.data else {}  # JSON and within limits: the door said
+    check_fields("open_case", spec, data)
     payload: dict[str, Any] = {
         "workflow": spec.name, "version": spec.version, "cell": req.cell,
         "owner": req.owner or req.cell, "category": req.category, "source": req.source,
@@ -83,6 +90,7 @@ def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
                   spec.initial, "", payload)
     case = new_case(event)
     check_scope(batch, case, actor, "open")
+    batch.keep(spec)  # kept at the commit: a refused open writes nothing
     batch.adopt(case)
     batch.begin(case, new=True)
     change = batch._open
@@ -91,7 +99,7 @@ def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
     if state.on_enter:
         case.data = copy_data(data)
         _run_actions(batch, case, spec, state.on_enter, actor, data, "open")
-        check_data(case.data)
+        check_result(rt, case.data)
         payload["data"] = copy_data(case.data)  # the log holds what the entry actions made
         payload["owner"] = case.owner
     times = (deadline_times(rt.calendar, state.deadline, at, case.data)
@@ -159,8 +167,8 @@ def fire(batch: Batch, req: FireRequest, *, internal: bool = False) -> Case:
             )
         check_scope(batch, case, actor, req.trigger)
     data = req.data or {}
-    if data:
-        check_data(data, "trigger data")
+    if data:  # JSON and within limits: the door said; the declared types need the workflow
+        check_fields("fire", spec, data)
     env = guard_env(batch, case, data) if plan.guarded else _NO_ENV
     chosen = machine.choose(plan, actor, env)
     if chosen is None:
@@ -192,7 +200,7 @@ def transition(
         owner = case.owner
         _run_actions(batch, case, spec, exits, actor, data, t.trigger)
         _run_actions(batch, case, spec, dest_spec.on_enter, actor, data, t.trigger)
-        check_data(case.data)
+        check_result(rt, case.data)
     times = (deadline_times(rt.calendar, dest_spec.deadline, batch.now, case.data)
              if dest_spec.deadline else None)
     payload: dict[str, Any] = {"due_at": times[2].isoformat() if times else None}
@@ -249,8 +257,6 @@ def note(batch: Batch, req: NoteRequest) -> Case:
         raise CaseError(f"{req.what!r} is an event the engine writes itself; give the note "
                         "another name (e.g. 'comment', 'merge', 'photo')", case_id=case.id)
     check_scope(batch, case, req.actor, req.what)
-    if req.data:
-        check_data(req.data, "note data")
     payload: dict[str, Any] = {"note": True,
                                **({"input": copy_data(req.data)} if req.data else {})}
     if req.what == "merge":
@@ -359,8 +365,8 @@ def move(batch: Batch, case_id: str, workflow: str, actor: Actor, *, category: s
             case_id=case.id, actor=actor.id, trigger="move")
     check_scope(batch, case, actor, "move")
     extra = copy_data(data) if data else {}
-    check_data(extra, "move data")
     work = {**case.data, **extra}
+    check_fields("move", target, work)
     state = target.states[target.initial]
     times = (deadline_times(rt.calendar, state.deadline, batch.now, work)
              if state.deadline else None)

@@ -11,6 +11,7 @@ from govflow.clock import Clock
 from govflow.engine.actions import Action
 from govflow.engine.hierarchy import Hierarchy
 from govflow.engine.hooks import EngineHooks
+from govflow.engine.limits import Limits
 from govflow.engine.machine import WorkflowMachine
 from govflow.errors import WorkflowError
 from govflow.store.base import Store
@@ -31,6 +32,8 @@ class Runtime:
     hooks: EngineHooks
     actions: Mapping[str, Action]
     functions: Mapping[str, Callable[..., Any]]
+    #: what one call may carry (checked at the door, and on what actions leave in the data)
+    limits: Limits = field(default_factory=Limits)
     specs: dict[tuple[str, int], WorkflowSpec] = field(default_factory=dict)
     latest: dict[str, int] = field(default_factory=dict)
     machines: dict[tuple[str, int], WorkflowMachine] = field(default_factory=dict)

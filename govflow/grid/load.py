@@ -37,6 +37,13 @@ import yaml
 from govflow.errors import GridError, Problem
 from govflow.grid.model import Duty, Identity, Node, Person, tier_of_code
 from govflow.grid.tree import Grid
+from govflow.workflows.safeyaml import (
+    MACHINE_WRITTEN,
+    YamlFault,
+    YamlLimits,
+    compose,
+    read_yaml_file,
+)
 
 FIELDS = {
     "nodes": ("code", "parent", "name", "households", "polygon"),
@@ -54,7 +61,8 @@ _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class _StringLoader(_Base):  # type: ignore[misc]
-    """safe_load semantics, but every plain scalar stays a string."""
+    """safe_load semantics, but every plain scalar stays a string; composed by
+    ``safeyaml.compose``, so the size, node and depth limits hold."""
 
 
 _StringLoader.yaml_implicit_resolvers = {}
@@ -73,11 +81,11 @@ def _plain(node: yaml.Node) -> Any:
 def _yaml_rows(path: Path, problems: list[Problem]) -> dict[str, list[Row]]:
     name = str(path)
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_StringLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problems.append(Problem(name, line, "", f"not valid YAML: {exc}"))
+        limits = YamlLimits.from_env(MACHINE_WRITTEN)
+        root = compose(read_yaml_file(path, limits), _StringLoader, limits)
+    except YamlFault as fault:
+        problems.append(Problem(name, fault.line, "", f"not valid YAML: {fault.message}",
+                                fault.column))
         return {}
     out: dict[str, list[Row]] = {}
     if not isinstance(root, yaml.MappingNode):

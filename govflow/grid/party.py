@@ -26,6 +26,10 @@ from govflow.errors import GridError, Problem
 from govflow.grid.duty import chain, households_of
 from govflow.grid.model import Identity
 from govflow.grid.tree import Grid
+from govflow.workflows.safeyaml import MACHINE_WRITTEN, YamlFault, YamlLimits, safe_load_file
+
+# libyaml (C) when installed, with the same safe_dump semantics; pure Python otherwise
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 Kind = Literal["branch", "group"]
 KINDS = ("branch", "group")
@@ -69,11 +73,18 @@ class Party:
         return [h for h in self.households if h.member == person]
 
 
-def validate_party(party: Party, grid: Grid, file: str = "<party>") -> None:
+def validate_party(party: Party, grid: Grid, file: str = "<party>", *,
+                   by_key: bool = False) -> None:
     """Raise GridError listing every problem: unknown cells, people, parents; duplicates;
     a group whose branch is on another cell; a member or secretary who is not a party
-    member; a household member without a households duty on that cell."""
+    member; a household member without a households duty on that cell.
+
+    Problems name rows by position (``orgs[3]``, as in a file) or, with ``by_key``, by code
+    and id (``orgs[410102001001001-B]``, as rows kept in a store are found)."""
     problems: list[Problem] = []
+
+    def org_at(i: int, o: PartyOrg) -> str:
+        return f"orgs[{o.code if by_key else i}]"
 
     def bad(path: str, message: str) -> None:
         problems.append(Problem(file, None, path, message))
@@ -81,7 +92,7 @@ def validate_party(party: Party, grid: Grid, file: str = "<party>") -> None:
     cells = set(grid.cells())
     orgs: dict[str, PartyOrg] = {}
     for i, o in enumerate(party.orgs):
-        where = f"orgs[{i}]"
+        where = org_at(i, o)
         if o.code in orgs:
             bad(f"{where}.code", f"organisation {o.code!r} is listed twice")
         orgs[o.code] = o
@@ -92,7 +103,7 @@ def validate_party(party: Party, grid: Grid, file: str = "<party>") -> None:
         if o.secretary is not None:
             _party_member(grid, o.secretary, f"{where}.secretary", bad)
     for i, o in enumerate(party.orgs):
-        where = f"orgs[{i}]"
+        where = org_at(i, o)
         if o.kind == "group":
             branch = orgs.get(o.parent or "")
             if branch is None or branch.kind != "branch":
@@ -106,7 +117,7 @@ def validate_party(party: Party, grid: Grid, file: str = "<party>") -> None:
     seen: set[str] = set()
     linked = {(d.node, d.person) for d in grid.duties if d.level == "households"}
     for i, h in enumerate(party.households):
-        where = f"households[{i}]"
+        where = f"households[{h.id if by_key else i}]"
         if h.id in seen:
             bad(f"{where}.id", f"household {h.id!r} is listed twice")
         seen.add(h.id)
@@ -140,9 +151,10 @@ def load_party(path: str | Path, grid: Grid) -> Party:
     """Read and validate a party file; every problem is listed, none is skipped."""
     file = Path(path)
     try:
-        doc = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise GridError([Problem(str(file), None, "", f"cannot read: {exc}")]) from exc
+        doc = safe_load_file(file, YamlLimits.from_env(MACHINE_WRITTEN)) or {}
+    except YamlFault as fault:
+        raise GridError([Problem(str(file), fault.line, "", f"cannot read: {fault.message}",
+                                 fault.column)]) from None
     problems: list[Problem] = []
     orgs = _rows(doc, "orgs", PartyOrg, file, problems)
     homes = _rows(doc, "households", Household, file, problems)
@@ -172,7 +184,8 @@ def write_party(party: Party, path: str | Path) -> Path:
     out = Path(path)
     doc = {"orgs": [asdict(o) for o in party.orgs],
            "households": [asdict(h) for h in party.households]}
-    out.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out.write_text(yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False),
+                   encoding="utf-8")
     return out
 
 

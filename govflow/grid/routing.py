@@ -113,14 +113,20 @@ def load_matrix(source: str | Path | Mapping[str, Any], grid: Grid) -> Responsib
     ``{max_returns: 3, rules: [{category, area?, owner? | identity?, unit?}]}``; ``area``
     defaults to the district.
     """
-    import yaml
+    from govflow.workflows.safeyaml import YamlFault, safe_load_file
 
     name = "<matrix>"
     if isinstance(source, Mapping):
         data: Any = source
     else:
         name = str(source)
-        data = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or {}
+        try:
+            data = safe_load_file(Path(source)) or {}
+        except YamlFault as fault:
+            raise GridError([Problem(name, fault.line, "", fault.message, fault.column)]
+                            ) from None
+        if not isinstance(data, Mapping):
+            raise GridError([Problem(name, 1, "", "expected a mapping with max_returns and rules")])
     problems: list[Problem] = []
     rules: list[Rule] = []
     for i, row in enumerate(data.get("rules") or []):

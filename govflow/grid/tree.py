@@ -110,6 +110,11 @@ class Grid:
         self.node(code)
         return list(self._children[code])
 
+    def is_cell(self, code: str) -> bool:
+        """Whether ``code`` is a tier-3 cell of this grid (where cases live)."""
+        found = self._nodes.get(code)
+        return found is not None and found.tier == 3
+
     def parent_of(self, node: str) -> str | None:
         found = self._nodes.get(node)
         return found.parent if found is not None else None

@@ -23,3 +23,11 @@ def govflow_register_functions(registry: Registry) -> None:
     """``len``, ``min``, ``max``, ``abs``."""
     for name, fn in BUILTIN_FUNCTIONS.items():
         registry.add_function(name, fn)
+
+
+@hookimpl
+def govflow_register_sources(registry: Registry) -> None:
+    """``open311``: the requests posted to the service's Open311 endpoint."""
+    from govflow.plugins.open311 import Open311Push
+
+    registry.add_source(Open311Push())

@@ -56,6 +56,8 @@ class IntakeReport:
     #: seconds in the engine and store (apply_batch)
     engine_seconds: float = 0.0
     dead_reasons: Counter[str] = field(default_factory=Counter)
+    #: the first dead letter's reason of each kind (what the CLI shows beside the count)
+    dead_examples: dict[str, str] = field(default_factory=dict)
 
     @property
     def taken(self) -> int:
@@ -162,7 +164,8 @@ class Intake:
         """Take in up to ``limit`` records of a source, committing every ``batch`` records.
 
         ``source`` is a registered source's name, or a :class:`Source` object (its rules are
-        the ones registered under its ``name``).
+        the ones registered under its ``name``). A source with a ``prepare(engine)`` method has
+        it called first (e.g. to read what it already took in from the store).
         """
         if isinstance(source, str):
             found = self.host.sources.get(source)
@@ -172,8 +175,12 @@ class Intake:
                                    "is its plugin loaded and not blocked?")
             source = found
         source_name = source.name
+        prepare = getattr(source, "prepare", None)
+        if callable(prepare):  # a source that reads the store before each run (its ledger)
+            prepare(self.engine)
         rules = self.host.rules.get(source_name, [])
-        actor = Actor(id=f"source:{source_name}", roles=frozenset({"system"}))
+        # the engine's own intake acts with the reserved system role, minted by the engine
+        actor = self.engine.system_actor(f"source:{source_name}")
         report = IntakeReport(source=source_name)
         store = self.engine.store
         index = self._indexes.get(source_name)
@@ -365,6 +372,8 @@ class Intake:
             setattr(report, item.kind, getattr(report, item.kind) + 1)
             if item.why:
                 report.dead_reasons[item.why] += 1
+                if item.letter is not None:
+                    report.dead_examples.setdefault(item.why, item.letter.reason)
         index.settle(r for r in results if isinstance(r, Case))
         report.batches += 1
         report.engine_seconds += time.perf_counter() - started

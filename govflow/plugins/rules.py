@@ -84,6 +84,9 @@ class Rule:
     source: str
     fn: RuleFn
     origin: str = ""
+    #: the rule as declared in a rules file (``when`` and its outcome), for catalogues built
+    #: from rules such as the Open311 service list; ``None`` for Python rules
+    declared: Mapping[str, Any] | None = None
 
 
 class NoRuleMatched(LookupError):

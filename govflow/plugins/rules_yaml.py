@@ -33,12 +33,12 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from govflow.errors import Problem, WorkflowLoadError
 from govflow.plugins.rules import OpenCase, Rule, Skip, Trigger
 from govflow.plugins.yamlnodes import Path_, line_of, load_with_lines
+from govflow.workflows.safeyaml import YamlFault, read_yaml_file
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _WINDOW = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|seconds?|m|min|minutes?|h|hours?|d|days?)\s*$")
@@ -185,16 +185,13 @@ def load_rules(
     filename: str | None = None,
 ) -> list[Rule]:
     """Load and check a rules file (a path, or YAML text with ``filename`` for messages)."""
-    if isinstance(source, Path):
-        text, name = source.read_text(encoding="utf-8"), filename or source.name
-    else:
-        text, name = source, filename or "<rules>"
+    name = (filename or source.name) if isinstance(source, Path) else (filename or "<rules>")
     try:
+        text = read_yaml_file(source) if isinstance(source, Path) else source
         doc, lines = load_with_lines(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise RulesLoadError([Problem(name, line, "", f"not valid YAML: {exc}")]) from exc
+    except YamlFault as fault:
+        raise RulesLoadError([Problem(name, fault.line, "", f"not valid YAML: {fault.message}",
+                                      fault.column)]) from None
     try:
         parsed = RulesFile.model_validate(doc)
     except ValidationError as exc:
@@ -209,7 +206,8 @@ def load_rules(
         raise RulesLoadError(problems)
     return [
         Rule(name=spec.name, source=spec.source, fn=_compile(spec),
-             origin=f"{name}:{line_of(lines, ('rules', i))}")
+             origin=f"{name}:{line_of(lines, ('rules', i))}",
+             declared=spec.model_dump(exclude_none=True))
         for i, spec in enumerate(parsed.rules)
     ]
 

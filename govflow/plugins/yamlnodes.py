@@ -1,7 +1,9 @@
 """Read YAML into plain Python values while keeping the line of every value.
 
 ``yaml.safe_load`` semantics (no tags, no objects), except that ``yes``/``no``/``on``/``off``
-stay strings: department files write ``on: close`` and mean the word.
+stay strings: department files write ``on: close`` and mean the word. Read within the limits
+of :mod:`govflow.workflows.safeyaml` (size, nodes, depth; aliases shared); every fault is a
+:class:`~govflow.workflows.safeyaml.YamlFault` with its line and column.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from typing import Any
 
 import yaml
 
+from govflow.workflows.safeyaml import FAST_LOADER, Hardened, compose, construct_value
+
 Path_ = tuple[str | int, ...]
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(Hardened, FAST_LOADER):  # type: ignore[misc]
     """SafeLoader whose booleans are only ``true`` and ``false``."""
 
 
@@ -30,7 +34,7 @@ _Loader.add_implicit_resolver(
 def load_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
     """The document as plain values, and the 1-based line of each value by its path."""
     lines: dict[Path_, int] = {}
-    node = yaml.compose(text, Loader=_Loader)
+    node = compose(text, _Loader)
     if node is None:
         return None, lines
     loader = _Loader("")
@@ -40,12 +44,12 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
         if isinstance(current, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in current.value:
-                key = str(loader.construct_object(key_node))
+                key = str(construct_value(loader, key_node))
                 out[key] = build(value_node, (*path, key))
             return out
         if isinstance(current, yaml.SequenceNode):
             return [build(item, (*path, i)) for i, item in enumerate(current.value)]
-        return loader.construct_object(current)
+        return construct_value(loader, current)
 
     try:
         return build(node, ()), lines

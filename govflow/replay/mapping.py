@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from govflow.errors import Problem
 from govflow.replay.errors import MappingError
+from govflow.workflows.safeyaml import YamlFault, read_yaml_file
 from govflow.workflows.schema import CalendarModel
 from govflow.workflows.yamlio import load_yaml
 
@@ -134,16 +135,18 @@ def load_mapping(path: str | Path) -> tuple[ReplayMapping, Path]:
     path = Path(path)
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError([Problem(str(path), None, "", f"cannot read the file: {exc}")]) from exc
+        text = read_yaml_file(path)
+    except YamlFault as fault:
+        raise MappingError([Problem(str(path), fault.line, "", fault.message, fault.column)]
+                           ) from None
     return parse_mapping(text, filename=name), path.parent
 
 
 def parse_mapping(text: str, *, filename: str = "<text>") -> ReplayMapping:
     """Validate mapping YAML text; raises MappingError listing every problem."""
     doc = load_yaml(text)
-    problems = [Problem(filename, line, _dotted(p), msg) for line, p, msg in doc.problems]
+    problems = [Problem(filename, p.line, _dotted(p.path), p.message, p.column)
+                for p in doc.problems]
     if not problems and not isinstance(doc.data, dict):
         problems.append(Problem(filename, 1, "", "the file must be a mapping (id:, created:, …)"))
     if problems:

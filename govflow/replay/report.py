@@ -65,6 +65,7 @@ def build_report(result: ReplayResult, *, top: int = 10) -> dict[str, Any]:
         "refused_moves": dict(result.refused.most_common()),
         "started": result.started.isoformat() if result.started else None,
         "until": result.until.isoformat() if result.until else None,
+        "timezone": result.timezone,
         "totals": figures(result.outcomes),
         "areas": areas,
         "agencies": agencies,
@@ -79,6 +80,8 @@ def render(report: dict[str, Any], *, rows: int = 20) -> Any:
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
+
+    zone = str(report.get("timezone") or "UTC")
 
     table = Table(title=f"replay of {report['source']} through {report['workflow']} "
                   f"(limit {report['limit']})")
@@ -103,7 +106,7 @@ def render(report: dict[str, Any], *, rows: int = 20) -> Any:
         "top areas by red: " + (", ".join(f"{a} ({n})" for a, n in report["top_red"][:5])
                                 or "none"),
         f"replayed in {report['replay_seconds']} s ({report['records_per_second']} records/s), "
-        f"simulated {report['started']} → {report['until']}",
+        f"simulated {_local(report['started'], zone)} → {_local(report['until'], zone)}",
     ]
     if report["refused_moves"]:
         lines.insert(1, "moves the workflow refused: " + ", ".join(
@@ -125,3 +128,14 @@ def _cells(f: dict[str, Any]) -> list[str]:
 def _duration(seconds: float) -> str:
     hours = seconds / 3600
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+def _local(moment: str | None, zone: str) -> str:
+    """An ISO time of the report in the calendar's zone, e.g. ``2024-03-04 00:00-08:00``."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if not moment:
+        return "-"
+    return datetime.fromisoformat(moment).astimezone(ZoneInfo(zone)).isoformat(
+        sep=" ", timespec="minutes")

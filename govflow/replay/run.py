@@ -53,6 +53,8 @@ class ReplayResult:
     started: datetime | None = None
     until: datetime | None = None
     seconds: float = 0.0
+    #: the calendar's zone, in which the report shows times
+    timezone: str = "UTC"
 
     @property
     def records_per_second(self) -> float:
@@ -92,7 +94,8 @@ def replay(
         raise ReplayError("replay needs an engine on a SimClock (the records set the time)")
     spec = engine.workflow(workflow)
     deadline = spec.states[spec.initial].deadline
-    result = ReplayResult(read.source, workflow, str(deadline.limit) if deadline else "", read)
+    result = ReplayResult(read.source, workflow, str(deadline.limit) if deadline else "", read,
+                          timezone=engine.calendar.timezone)
     items = _timeline(read.records)
     if items and items[0][0] < clock.now():
         raise ReplayError(

@@ -17,6 +17,12 @@ grid's polygons and the JSON it is drawn from.
 Reads are anonymous (a wall screen in the command centre has no key); a request that carries
 a key sees only the nodes and cases its grid scope covers. The KPI formulas come from
 ``$GOVFLOW_COCKPIT_SETTINGS`` or ``cockpit.yaml`` beside the workflows file, else defaults.
+
+The case columns are kept in ``$GOVFLOW_COCKPIT_CACHE`` (a file; ``off`` for none), by
+default beside a SQLite store's file (``govflow.db.cockpit.npz``), so a restarted server
+answers after reading only the cases that changed while it was down. The server takes
+that first reading (and loads the kernel) before it accepts requests, for at most
+``$GOVFLOW_COCKPIT_WARM_WAIT`` seconds (default 60).
 """
 
 from __future__ import annotations
@@ -55,6 +61,20 @@ class _State:
         beside = Path(self.ctx.config.workflows).parent / "cockpit.yaml"
         return beside if beside.exists() else None
 
+    def cache_path(self) -> Path | None:
+        named = os.environ.get("GOVFLOW_COCKPIT_CACHE")
+        if named:
+            return None if named.lower() in ("off", "none", "0") else Path(named)
+        store = self.ctx.store
+        if getattr(store, "backend", None) != "sqlite":
+            return None
+        from sqlalchemy.engine import make_url
+
+        database = make_url(str(getattr(store, "url", ""))).database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return Path(database + ".cockpit.npz")
+
     def live(self) -> Any:
         if self._live is None:
             with self._lock:
@@ -65,7 +85,8 @@ class _State:
 
                     grid = load_from_store(self.ctx.store)
                     self._live = LiveCockpit(self.ctx.store, grid,
-                                             Formulas.load(self.settings_path()))
+                                             Formulas.load(self.settings_path()),
+                                             cache=self.cache_path())
         return self._live
 
     def geojson(self) -> bytes:
@@ -81,15 +102,31 @@ class _State:
 
     def warm(self) -> None:
         """Read the grid and the first reading before the first request asks, and load the
-        aggregation kernel (numba) on a throwaway one-day window, so that the first request
-        pays only for its own figures."""
+        aggregation kernel (numba) and the views on a throwaway one-day window, so that the
+        first request pays only for its own figures."""
         try:
+            from govflow.cockpit.views import map_view, node_view
+
             live = self.live()
-            live.cockpit(1.0, live.reading().end - 7 * 86400)
+            throwaway = live.cockpit(1.0, live.reading().end - 7 * 86400)
+            node_view(throwaway, throwaway.root, self.ctx.zone)
+            map_view(throwaway)
         except Exception:  # no grid yet, or the store is down: the first request says so
             return
         finally:
             self.warmed.set()
+
+
+def _warm_wait() -> float:
+    """Seconds the server waits for the cockpit's first reading before it accepts requests
+    (``$GOVFLOW_COCKPIT_WARM_WAIT``, default 60; 0: accept at once, the first cockpit request
+    then waits for the reading)."""
+    raw = os.environ.get("GOVFLOW_COCKPIT_WARM_WAIT", "60")
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        raise ValueError(f"GOVFLOW_COCKPIT_WARM_WAIT must be a number of seconds, "
+                         f"got {raw!r}") from None
 
 
 def _until(value: str | None) -> int | None:
@@ -110,7 +147,11 @@ def router(ctx: ServiceContext) -> APIRouter:
     state = _State(ctx)
     ctx.extras[__name__] = state
     zone = ctx.zone
+    wait = _warm_wait()
     threading.Thread(target=state.warm, daemon=True, name="cockpit-warm").start()
+    # the page's first figures must come within a second: take the first reading (from the
+    # columns kept in the file, plus what changed since) before the server accepts requests
+    state.warmed.wait(wait)
 
     def cockpit(days: float, until: str | None) -> Any:
         return state.live().cockpit(days, _until(until))
@@ -151,6 +192,7 @@ def router(ctx: ServiceContext) -> APIRouter:
         return JSONResponse({"generation": r.generation, "digest": r.digest,
                              "read_at": datetime.fromtimestamp(r.read_at, zone).isoformat(),
                              "read_seconds": round(r.seconds, 3), "cases": len(r.snapshot),
+                             "read_from": r.source,
                              "warm": state.warmed.is_set()},
                             headers={"ETag": tag, "Cache-Control": "no-cache"})
 

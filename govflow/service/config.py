@@ -35,3 +35,5 @@ class ServiceConfig:
     max_batch: int = 256
     #: most rows one page of a list holds (a client may ask for fewer)
     max_page: int = 500
+    #: the Open311 ``jurisdiction_id`` served (None: any is accepted)
+    open311_jurisdiction: str | None = None

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 
-from govflow.records import Actor, ApiKey
+from govflow.records import SYSTEM, Actor, ApiKey
 from govflow.service.config import ServiceConfig
 from govflow.service.keys import authenticate, key_store
 
@@ -142,8 +142,14 @@ async def current_key(request: Request) -> ApiKey:
 
 
 async def current_actor(request: Request) -> Actor:
-    """The Actor of the request's key: the engine checks its roles and grid scope."""
-    return (await current_key(request)).as_actor()
+    """The Actor of the request's key: the engine checks its roles and grid scope. A key
+    granted the system role (``keys add --grant-system``) acts as an actor the engine mints:
+    the engine refuses that role on any other."""
+    key = await current_key(request)
+    if SYSTEM in key.roles:
+        others = (role for role in key.roles if role != SYSTEM)
+        return get_context(request).engine.system_actor(key.actor, *others, scope=key.scope)
+    return key.as_actor()
 
 
 async def optional_actor(request: Request) -> Actor | None:

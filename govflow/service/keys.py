@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from govflow.errors import AuthError, ServiceError
-from govflow.records import ApiKey
+from govflow.records import SYSTEM, ApiKey
 from govflow.store.base import KeyStore
 
 PREFIX = "gfk_"
@@ -32,15 +32,23 @@ def key_store(store: object) -> KeyStore:
 
 def issue(
     store: object, name: str, *, roles: Iterable[str], scope: Iterable[str] = (),
-    actor: str | None = None, at: datetime | None = None,
+    actor: str | None = None, at: datetime | None = None, grant_system: bool = False,
 ) -> tuple[ApiKey, str]:
-    """Make a key; returns the stored record and the secret (shown once, never stored)."""
+    """Make a key; returns the stored record and the secret (shown once, never stored).
+
+    The ``system`` role is the engine's own (what its timers act as): a key holds it only
+    with ``grant_system`` (``govflow keys add --grant-system``), said on purpose."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ServiceError(f"key name {name!r}: give 1 to 100 characters")
     roles = tuple(sorted({r.strip() for r in roles if r.strip()}))
     if not roles:
         raise ServiceError(f"key {name!r} needs at least one role (--role ROLE)")
+    if SYSTEM in roles and not grant_system:
+        raise ServiceError(
+            f"key {name!r}: the role {SYSTEM!r} is the engine's own (its timers act as it) and "
+            "lets the key fire triggers meant for deadlines only; give the roles the key's "
+            "holder works in, or grant it on purpose with --grant-system")
     secret = PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(name=name, key_hash=hash_secret(secret), actor=actor or name, roles=roles,
                     scope=tuple(s.strip() for s in scope if s.strip()),

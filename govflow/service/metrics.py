@@ -30,6 +30,10 @@ _FIGURE_HELP = {
     "dead_letters": "records kept as dead letters",
     "outbox_pending": "outbox messages not yet delivered",
     "outbox_lag_seconds": "age of the oldest undelivered outbox message",
+    "webhook_deliveries_pending": "webhook deliveries of active subscriptions not yet sent",
+    "webhook_deliveries_sent": "webhook deliveries a receiver took",
+    "webhook_deliveries_failed": "webhook deliveries given up on (attempts spent, or 410)",
+    "webhook_lag_seconds": "age of the oldest webhook event not yet delivered",
 }
 
 
@@ -56,17 +60,20 @@ class Metrics:
                                    ["task", "outcome"], registry=self.registry)
         self.timers_fired = Counter("govflow_timers_fired", "timers handled by this worker",
                                     registry=self.registry)
-        self._figures: Figures | None = None
+        self.webhook_attempts = Counter("govflow_webhook_attempts",
+                                        "webhook delivery attempts by this worker",
+                                        ["outcome"], registry=self.registry)
+        self._figures: list[Figures] = []
 
     def group_commit(self, size: int) -> None:
         self.commits.inc()
         self.batch.observe(size)
 
     def read_figures(self, figures: Figures) -> None:
-        """Report ``figures()`` (read at each scrape) as gauges."""
-        if self._figures is None:
+        """Report ``figures()`` (read at each scrape) as gauges, besides those added before."""
+        if not self._figures:
             self.registry.register(_StoreCollector(self))
-        self._figures = figures
+        self._figures.append(figures)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -77,9 +84,7 @@ class _StoreCollector(Collector):
         self.metrics = metrics
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        figures = self.metrics._figures
-        if figures is None:
-            return
-        for name, value in figures().items():
-            yield GaugeMetricFamily(f"govflow_{name}", _FIGURE_HELP.get(name, name),
-                                    value=value)
+        for figures in list(self.metrics._figures):
+            for name, value in figures().items():
+                yield GaugeMetricFamily(f"govflow_{name}", _FIGURE_HELP.get(name, name),
+                                        value=value)

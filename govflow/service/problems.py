@@ -25,6 +25,7 @@ from govflow.errors import (
     GovflowError,
     GuardError,
     PermissionDenied,
+    RequestError,
     RequestTooLarge,
     StoreError,
     TransitionNotAllowed,
@@ -47,6 +48,7 @@ STATUS: tuple[tuple[type[GovflowError], int, str], ...] = (
     (ContentionError, 503, "contention"),
     (StoreError, 503, "store-unavailable"),
     (DataError, 422, "invalid-data"),
+    (RequestError, 422, "invalid-request"),
     (GuardError, 422, "guard-failed"),
     (CalendarError, 422, "calendar"),
     (WorkflowError, 422, "workflow"),
@@ -95,6 +97,8 @@ def from_error(exc: GovflowError, instance: str | None = None) -> JSONResponse:
         extra.update(actor=exc.actor, trigger=exc.trigger)
     if isinstance(exc, ConflictError):
         extra.update(expected_version=exc.expected, current_version=exc.actual)
+    if isinstance(exc, RequestError) and exc.field:
+        extra.update(field=exc.field, fix=exc.fix)
     headers = None
     if status == 401:
         headers = {"WWW-Authenticate": 'Bearer realm="govflow"'}

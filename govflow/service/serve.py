@@ -68,6 +68,7 @@ def work(config: ServiceConfig, *, once: bool = False) -> None:
         worker = Worker.for_engine(engine, threading.Lock(), Metrics(), config)
         if once:
             done = worker.run_once()
+            worker.stop()  # lets attempts in hand (webhooks) finish and be recorded
             print("govflow worker: " + ", ".join(f"{k} {v}" for k, v in done.items()))
             return
 

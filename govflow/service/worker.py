@@ -48,6 +48,8 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._on_stop: list[Callable[[], None]] = []
+        self._running = False
 
     @classmethod
     def for_engine(
@@ -72,6 +74,11 @@ class Worker:
 
         worker.add_task("timers", tick, every=config.tick_seconds, busy_at=chunk)
         worker.add_task("outbox", outbox, every=config.tick_seconds, busy_at=1000)
+        from govflow.service.webhooks_sender import add_tasks as add_webhook_tasks
+
+        sender = add_webhook_tasks(worker, engine, metrics, config)
+        if sender is not None:
+            worker.on_stop(sender.close)
         host = engine.plugins
         if host is not None and host.sources and config.intake_seconds > 0:
             from govflow.plugins.intake import Intake
@@ -95,6 +102,12 @@ class Worker:
         with self._lock:
             self._tasks.append(_Scheduled(name, run, every, busy_at))
 
+    def on_stop(self, release: Callable[[], None]) -> None:
+        """Call ``release`` (close a client, a pool) once, when the loop has ended (or at
+        :meth:`stop`, if no loop runs)."""
+        with self._lock:
+            self._on_stop.append(release)
+
     @property
     def task_names(self) -> list[str]:
         with self._lock:
@@ -115,6 +128,17 @@ class Worker:
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+        if not self._running:  # else the loop releases as it ends (stop from a signal)
+            self._release()
+
+    def _release(self) -> None:
+        with self._lock:
+            releases, self._on_stop = self._on_stop, []
+        for release in releases:
+            try:
+                release()
+            except Exception:
+                log.exception("releasing a worker task's resources failed")
 
     @property
     def stopping(self) -> bool:
@@ -122,6 +146,14 @@ class Worker:
 
     def run(self) -> None:
         """Run tasks as they come due until :meth:`stop` (or a SIGTERM handler calling it)."""
+        self._running = True
+        try:
+            self._loop()
+        finally:
+            self._running = False
+            self._release()
+
+    def _loop(self) -> None:
         while not self._stop.is_set():
             now = time.monotonic()
             with self._lock:

@@ -23,6 +23,12 @@ class CaseQuery:
     workflow: str | None = None
     states: tuple[str, ...] = ()
     category: str | None = None
+    #: only cases of one of these categories (an Open311 service list)
+    categories: tuple[str, ...] = ()
+    #: only these cases (by id)
+    ids: tuple[str, ...] = ()
+    #: only cases a source opened
+    source: str | None = None
     cell: str | None = None
     #: cells under any of these grid nodes (the subtree filter, or the reader's scope)
     under: tuple[str, ...] = ()
@@ -65,6 +71,12 @@ def matches(case: Case, query: CaseQuery, last_event: datetime | None) -> bool:
     if q.states and case.state not in q.states:
         return False
     if q.category is not None and case.category != q.category:
+        return False
+    if q.categories and case.category not in q.categories:
+        return False
+    if q.ids and case.id not in q.ids:
+        return False
+    if q.source is not None and case.source != q.source:
         return False
     if q.cell is not None and case.cell != q.cell:
         return False

@@ -28,7 +28,7 @@ def check_schema(conn: Connection, url: str, create: bool | None, schema: str | 
     found = current_revision(conn)
     if found == SCHEMA_REVISION:
         return
-    upgrade = f"run `govflow db upgrade --url {url}`"
+    upgrade = f"run `govflow db upgrade --store {url}`"
     if found is not None:
         raise SchemaVersionError(
             f"the database at {url} has schema revision {found!r} but this govflow needs "

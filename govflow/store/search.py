@@ -34,6 +34,12 @@ def search(query: CaseQuery) -> sa.Select[Any]:
         where.append(cases.c.state.in_(q.states))
     if q.category is not None:
         where.append(cases.c.category == q.category)
+    if q.categories:
+        where.append(cases.c.category.in_(q.categories))
+    if q.ids:
+        where.append(cases.c.id.in_(q.ids))
+    if q.source is not None:
+        where.append(cases.c.source == q.source)
     if q.cell is not None:
         where.append(cases.c.cell == q.cell)
     if q.under:
@@ -68,3 +74,14 @@ def search(query: CaseQuery) -> sa.Select[Any]:
                                   for flow, states in sorted(by_flow.items())]))
     return (sa.select(cases.c.seq, *_case_cols).where(*where)
             .order_by(cases.c.seq).limit(q.limit + 1))
+
+
+def last_events(case_ids: list[str]) -> sa.Select[Any]:
+    """The last event of each of ``case_ids`` (one row per case that has events)."""
+    from govflow.store.changes import EVENT_FIELDS
+
+    newest = (sa.select(events.c.case_id, sa.func.max(events.c.seq).label("seq"))
+              .where(events.c.case_id.in_(case_ids)).group_by(events.c.case_id).subquery())
+    return (sa.select(*[events.c[name] for name in EVENT_FIELDS])
+            .join(newest, sa.and_(events.c.case_id == newest.c.case_id,
+                                  events.c.seq == newest.c.seq)))

@@ -1,10 +1,12 @@
 """The durable store: SQLAlchemy 2 Core on a SQLite file (default) or PostgreSQL.
 
 One :meth:`SqlStore.commit` is one database transaction holding every row a change writes:
-the case (optimistic ``rev`` check), its event-log rows, timers set, cancelled or fired, and
-outbox rows. Timers are handed to workers as leases (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL; ``BEGIN IMMEDIATE``, SQLite's single writer, on SQLite), and marked fired in the
-same transaction as the change they cause, so a timer fires once whatever crashes when.
+the case (optimistic ``rev`` check), its event-log rows, timers set, cancelled or fired,
+outbox rows and, while a webhook subscription is active, the events' webhook feed rows
+(:mod:`govflow.store.webhooks`). Timers are handed to workers as leases
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; ``BEGIN IMMEDIATE``, SQLite's single writer, on
+SQLite), and marked fired in the same transaction as the change they cause, so a timer
+fires once whatever crashes when.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL``: a commit that returned survives the
 process being killed (the WAL is in the OS page cache); only a power cut or OS crash can lose
@@ -40,9 +42,12 @@ from govflow.store.tables import (
     dead_letters,
     duty,
     grid_nodes,
+    households,
+    party_orgs,
     people,
     workflows,
 )
+from govflow.store.webhooks import feed_events
 
 
 class SqlStore:
@@ -144,6 +149,7 @@ class SqlStore:
             conn.execute(q.INSERT_TIMER, rows.timers)
         if rows.events:
             conn.execute(q.INSERT_EVENT, rows.events)
+            feed_events(conn, rows.events)  # for webhooks, in this same transaction
         if rows.outbox:
             conn.execute(self._q.insert_outbox, rows.outbox)
 
@@ -329,6 +335,27 @@ class SqlStore:
             ]
         return found[0], found[1], found[2]
 
+    def save_party(
+        self, orgs: Sequence[Mapping[str, Any]], homes: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Replace the stored party organisations and households in one transaction."""
+        with self._write("saving the party organisations") as conn:
+            for table in (households, party_orgs):
+                conn.execute(table.delete())
+            for table, rows in ((party_orgs, orgs), (households, homes)):
+                if rows:
+                    conn.execute(table.insert(), [dict(row) for row in rows])
+
+    def load_party(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The stored party as plain rows: (organisations, households), each sorted by key."""
+        with self._read("reading the party organisations") as conn:
+            found = [
+                [dict(row) for row in conn.execute(
+                    sa.select(table).order_by(*table.primary_key.columns)).mappings()]
+                for table in (party_orgs, households)
+            ]
+        return found[0], found[1]
+
     # -- service reads -------------------------------------------------------------------
     def search_cases(self, query: CaseQuery) -> CasePage:
         """Cases matching ``query`` in the order opened: one page, in one statement."""
@@ -343,6 +370,18 @@ class SqlStore:
         if len(rows) > query.limit:
             page.next = page.positions[-1]
         return page
+
+    def last_events(self, case_ids: Iterable[str]) -> dict[str, Event]:
+        """The last event of each case, by case id, in one statement (cases without
+        events, or unknown, are left out)."""
+        from govflow.store.search import last_events
+
+        ids = list(dict.fromkeys(case_ids))
+        if not ids:
+            return {}
+        with self._read("reading the cases' last events") as conn:
+            found = [Event(*row) for row in conn.execute(last_events(ids))]
+        return {event.case_id: event for event in found}
 
     def service_figures(self, now: datetime) -> dict[str, float]:
         """Timers due and late (over a minute), dead letters, outbox backlog and lag."""

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 #: The Alembic revision these tables match; a test keeps it equal to the migrations' head.
-SCHEMA_REVISION = "0005_versions"
+SCHEMA_REVISION = "0007_party"
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -195,6 +195,28 @@ duty = sa.Table(
     sa.Column("level", sa.String(32), primary_key=True),
 )
 
+#: party organisations on the grid: a branch (网格党支部) per cell, groups (楼栋党小组) under it
+party_orgs = sa.Table(
+    "party_orgs", metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("cell", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("parent", sa.String(64)),
+    sa.Column("secretary", sa.String(100)),
+)
+
+#: households in a building group, each linked to one party member (联户党员)
+households = sa.Table(
+    "households", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("cell", sa.String(32), nullable=False),
+    sa.Column("group", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(200), nullable=False),
+    sa.Column("member", sa.String(100), nullable=False),
+    sa.Index("ix_households_member", "member"),
+)
+
 #: service keys: only the SHA-256 of each secret is kept
 api_keys = sa.Table(
     "api_keys", metadata,
@@ -207,6 +229,58 @@ api_keys = sa.Table(
     sa.Column("revoked_at", UTCDateTime),
 )
 
+#: webhook subscriptions: the secret is kept (it signs every delivery), shown once
+webhooks = sa.Table(
+    "webhooks", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("events", Json, nullable=False),
+    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("disabled_at", UTCDateTime),
+    sa.Column("disabled_reason", sa.Text, nullable=False, server_default=""),
+)
+
+#: committed events waiting to be turned into deliveries, written in the change's own
+#: transaction while some subscription is active (see govflow.store.webhooks)
+webhook_feed = sa.Table(
+    "webhook_feed", metadata,
+    sa.Column("seq", Seq, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(32), nullable=False),
+    sa.Column("event_seq", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+_waiting = sa.column("status") == "pending"
+
+#: one message to one subscription; ``id`` is the Standard Webhooks ``webhook-id``
+webhook_deliveries = sa.Table(
+    "webhook_deliveries", metadata,
+    sa.Column("seq", Seq, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(64), nullable=False, unique=True),
+    sa.Column("webhook_id", sa.String(40),
+              sa.ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(140), nullable=False),
+    sa.Column("case_id", sa.String(32), nullable=False),
+    #: the exact body sent on every attempt (the signature covers these bytes)
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    #: pending, sent or failed
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_at", UTCDateTime, nullable=False),
+    sa.Column("last_status", sa.Integer),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("done_at", UTCDateTime),
+    sa.Column("lease_until", UTCDateTime),
+    sa.Column("lease_owner", sa.String(100)),
+    sa.Index("ix_webhook_deliveries_due", "next_at", "seq",
+             sqlite_where=_waiting, postgresql_where=_waiting),
+    sa.Index("ix_webhook_deliveries_webhook", "webhook_id", "seq"),
+)
+
 #: every table, parents before children (the order to create, the reverse to empty)
 ALL_TABLES = (cases, events, timers, outbox, dead_letters, cursors, workflows,
-              grid_nodes, people, duty, api_keys)
+              grid_nodes, people, duty, api_keys, webhooks, webhook_feed, webhook_deliveries,
+              party_orgs, households)

@@ -47,7 +47,18 @@ def redact(url: str) -> str:
 
 
 def resolve(url: str | None) -> str:
-    """The URL to open: ``url`` itself, or :data:`DEFAULT_URL` when it is ``None`` or empty."""
+    """The URL to open: ``url`` itself, or :data:`DEFAULT_URL` when it is ``None`` or empty.
+
+    ``postgres://`` (the spelling of Heroku and libpq tools, which SQLAlchemy does not know)
+    and ``postgresql://`` without a driver are read as ``postgresql+psycopg://``, the driver
+    govflow installs (SQLAlchemy 2.0 would otherwise look for psycopg2).
+    """
+    if url:
+        bare = re.match(r"(?i)postgres(?:ql)?://", url)
+        if bare:
+            return "postgresql+psycopg://" + url[bare.end():]
+        if re.match(r"(?i)postgres\+", url):
+            return "postgresql" + url[len("postgres"):]
     return url or DEFAULT_URL
 
 

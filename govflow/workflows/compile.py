@@ -121,4 +121,5 @@ def compile_workflow(
         ),
         revisit=None if model.revisit is None else _revisit(model.revisit),
         open_roles=frozenset(model.open_roles),
+        fields=MappingProxyType(dict(model.fields)),
     )

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from govflow.errors import Problem, WorkflowLoadError
 from govflow.workflows.compile import compile_calendar, compile_workflow
 from govflow.workflows.expr import BUILTIN_FUNCTIONS
+from govflow.workflows.safeyaml import YamlFault, YamlLimits, read_yaml_file
 from govflow.workflows.schema import WorkflowModel
 from govflow.workflows.spec import WorkflowSet, WorkflowSpec
 from govflow.workflows.structure import Structured, structure
@@ -25,18 +26,20 @@ BUILTIN_ACTIONS: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
-def read_source(source: str | Path, filename: str | None) -> tuple[str, str]:
-    """``(text, filename)`` of a path or of YAML text (text has a newline or no such file)."""
+def read_source(
+    source: str | Path, filename: str | None, limits: YamlLimits | None = None
+) -> tuple[str, str]:
+    """``(text, filename)`` of a path or of YAML text (text has a newline or no such file).
+
+    A file is read within ``limits`` (its size) and must be UTF-8."""
     if isinstance(source, Path) or ("\n" not in source and _looks_like_path(source)):
-        path = Path(source)
         name = filename or str(source)
         try:
-            return path.read_text(encoding="utf-8"), name
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return read_yaml_file(source, limits), name
+        except YamlFault as fault:
             raise WorkflowLoadError(
-                [Problem(name, None, "", f"cannot read the file: {reason}")]
-            ) from exc
+                [Problem(name, fault.line, "", fault.message, fault.column)]
+            ) from None
     return source, filename or "<text>"
 
 
@@ -46,15 +49,20 @@ def load_workflows(
     actions: Collection[str] = BUILTIN_ACTIONS,
     functions: Collection[str] = BUILTIN_FUNCTIONS,
     filename: str | None = None,
+    limits: YamlLimits | None = None,
 ) -> WorkflowSet:
     """Load, check and compile a workflows file.
 
     ``source`` is a path or the YAML text itself; ``actions`` and ``functions`` are the names
-    the engine knows. Raises :class:`~govflow.errors.WorkflowLoadError` listing every problem.
+    the engine knows; ``limits`` bound the file's size, nodes and depth (default: the
+    ``GOVFLOW_YAML_MAX_*`` environment, see :class:`~govflow.workflows.safeyaml.YamlLimits`).
+    Raises :class:`~govflow.errors.WorkflowLoadError` listing every problem.
     """
-    text, name = read_source(source, filename)
-    doc = load_yaml(text)
-    problems = [Problem(name, line, _dotted(path), msg) for line, path, msg in doc.problems]
+    limits = _limits(limits)
+    text, name = read_source(source, filename, limits)
+    doc = load_yaml(text, limits)
+    problems = [Problem(name, p.line, _dotted(p.path), p.message, p.column)
+                for p in doc.problems]
     if doc.data is None and problems:
         raise WorkflowLoadError(problems)
     structured, found = structure(doc.data)
@@ -110,6 +118,15 @@ def version_text(name: str, model: WorkflowModel, roles: Collection[str]) -> str
 
 def digest_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _limits(limits: YamlLimits | None) -> YamlLimits:
+    if limits is not None:
+        return limits
+    try:
+        return YamlLimits.from_env()
+    except YamlFault as fault:
+        raise WorkflowLoadError([Problem("environment", None, "", fault.message)]) from None
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from govflow.workflows.quote import quoted
+
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
@@ -38,7 +40,7 @@ def _check_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai"
+            f"unknown time zone {quoted(name)}; use an IANA name such as Asia/Shanghai"
         ) from None
     return name
 
@@ -47,7 +49,8 @@ def _check_period(period: tuple[str, str]) -> tuple[str, str]:
     start, end = period
     for text in period:
         if not _HHMM.match(text):
-            raise ValueError(f"{text!r} is not a time of day; write it as HH:MM, e.g. \"09:00\"")
+            raise ValueError(f"{quoted(text)} is not a time of day; write it as HH:MM, e.g. "
+                             "\"09:00\"")
     if start >= end:
         raise ValueError(f"period {start}-{end} ends before it starts; write [start, end]")
     return period

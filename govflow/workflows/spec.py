@@ -153,6 +153,9 @@ class WorkflowSpec:
     open_roles: frozenset[str] = frozenset()
     #: roles allowed to raise supervision (督办) by hand
     supervise_roles: frozenset[str] = frozenset({"cadre", "commander"})
+    #: the declared data fields and their types (``int``, ``str``, ``duration`` …); the
+    #: engine checks the data of an open and a fire against them
+    fields: Mapping[str, str] = field(default_factory=dict)
     #: the version as a stand-alone workflows file (canonical JSON, which is YAML): what the
     #: store keeps so cases opened on it still run when the file no longer has it
     text: str = field(default="", compare=False)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from govflow.workflows.quote import quoted
 from govflow.workflows.schema import CalendarModel, WorkflowFileModel, WorkflowModel
 from govflow.workflows.yamlio import Path
 
@@ -155,19 +156,19 @@ def _message(error: Any, loc: tuple[Any, ...], root: type[BaseModel]) -> str:
         key = loc[-1]
         allowed = _allowed_keys(root, loc[:-1])
         if not allowed:
-            return f"unknown key {key!r}; remove it"
+            return f"unknown key {quoted(key)}; remove it"
         close = difflib.get_close_matches(str(key), allowed, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown key {key!r}{hint}; allowed keys here: {', '.join(allowed)}"
+        hint = f" (did you mean {quoted(close[0])}?)" if close else ""
+        return f"unknown key {quoted(key)}{hint}; allowed keys here: {', '.join(allowed)}"
     expected = _description(root, loc)
     if kind == "missing":
         what = f" ({expected})" if expected else ""
-        return f"required key {loc[-1]!r} is missing; add {loc[-1]}:{what}"
+        return f"required key {quoted(loc[-1])} is missing; add {loc[-1]}:{what}"
     message = str(error["msg"])
     if kind in ("value_error", "assertion_error"):
         return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if loc and loc[-1] == "[key]":
-        return f"{message} (for the key {error.get('input')!r})"
+        return f"{message} (for the key {quoted(error.get('input'))})"
     shown = repr(error.get("input"))
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
     hint = f"; expected {expected}" if expected else ""

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from govflow.workflows.expr import CompiledGuard, GuardSyntaxError, compile_guard
+from govflow.workflows.quote import quoted
 from govflow.workflows.schema import DeadlineModel, TransitionModel, WorkflowModel
 from govflow.workflows.structure import Found
 from govflow.workflows.yamlio import Path
@@ -39,7 +40,7 @@ class Checked:
 
 def _did_you_mean(name: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {quoted(close[0])}?)" if close else ""
 
 
 def check_roles(roles: list[str]) -> Found:
@@ -48,9 +49,9 @@ def check_roles(roles: list[str]) -> Found:
     seen: set[str] = set()
     for i, role in enumerate(roles):
         if role == ANY or not _NAME.match(role):
-            found.append((("roles", i), f"role {role!r} is not a snake_case name"))
+            found.append((("roles", i), f"role {quoted(role)} is not a snake_case name"))
         if role in seen:
-            found.append((("roles", i), f"role {role!r} is declared twice; keep one"))
+            found.append((("roles", i), f"role {quoted(role)} is declared twice; keep one"))
         seen.add(role)
     return found
 
@@ -83,7 +84,7 @@ class WorkflowChecker:
 
     def run(self) -> Checked:
         if not _NAME.match(self.name):
-            self.add((), f"workflow name {self.name!r} is not snake_case (a-z, 0-9, _)")
+            self.add((), f"workflow name {quoted(self.name)} is not snake_case (a-z, 0-9, _)")
         self.check_fields()
         self.check_initial()
         self.check_states()
@@ -103,7 +104,7 @@ class WorkflowChecker:
         hint = _did_you_mean(state, self.wf.states)
         self.add(
             path,
-            f"{what} {state!r} is not a state of {self.name}{hint}; "
+            f"{what} {quoted(state)} is not a state of {self.name}{hint}; "
             f"states: {', '.join(self.wf.states)}",
         )
         return False
@@ -116,7 +117,8 @@ class WorkflowChecker:
                 hint = _did_you_mean(role, self.roles)
                 self.add(
                     (*path, i),
-                    f"unknown role {role!r}{hint}; declare it under roles: at the top of the file",
+                    f"unknown role {quoted(role)}{hint}; declare it under roles: at the top of "
+                    "the file",
                 )
 
     def check_actions(self, actions: list[str], path: Path) -> None:
@@ -125,14 +127,14 @@ class WorkflowChecker:
                 hint = _did_you_mean(action, self.actions)
                 self.add(
                     (*path, i),
-                    f"unknown action {action!r}{hint}; registered actions: "
+                    f"unknown action {quoted(action)}{hint}; registered actions: "
                     f"{', '.join(sorted(self.actions)) or 'none'} (plugins can add more)",
                 )
 
     def check_fields(self) -> None:
         for field_name in self.wf.fields:
             if not _NAME.match(field_name):
-                self.add(("fields", field_name), f"field {field_name!r} is not snake_case")
+                self.add(("fields", field_name), f"field {quoted(field_name)} is not snake_case")
 
     # -- states --------------------------------------------------------------------------------
     def check_initial(self) -> None:
@@ -157,7 +159,8 @@ class WorkflowChecker:
             )
         self.out.initial = marked[0]
         if marked[0] in self.finals:
-            self.add(("initial",), f"initial state {marked[0]!r} is final; a case would close "
+            self.add(("initial",), f"initial state {quoted(marked[0])} is final; a case would "
+                                   "close "
                      "as it opens")
 
     def check_states(self) -> None:
@@ -166,7 +169,8 @@ class WorkflowChecker:
         for state, spec in self.wf.states.items():
             path: Path = ("states", state)
             if not _NAME.match(state):
-                self.add(path, f"state name {state!r} is not snake_case (a-z, 0-9, _); put the "
+                self.add(path, f"state name {quoted(state)} is not snake_case (a-z, 0-9, _); "
+                               "put the "
                          "human name in title:")
             self.check_actions(spec.on_enter, (*path, "on_enter"))
             self.check_actions(spec.on_exit, (*path, "on_exit"))
@@ -191,13 +195,13 @@ class WorkflowChecker:
             if kind is None:
                 self.add(
                     (*path, "limit_field"),
-                    f"limit_field {limit_field!r} is not a declared field; add it under "
+                    f"limit_field {quoted(limit_field)} is not a declared field; add it under "
                     f"fields: as {limit_field}: duration",
                 )
             elif kind not in _LIMIT_FIELD_TYPES:
                 self.add(
                     (*path, "limit_field"),
-                    f"limit_field {limit_field!r} is declared {kind}; declare it duration",
+                    f"limit_field {quoted(limit_field)} is declared {kind}; declare it duration",
                 )
         due_field = deadline.due_field
         if due_field is not None and limit_field is not None:
@@ -206,11 +210,11 @@ class WorkflowChecker:
         if due_field is not None and self.wf.fields:
             kind = self.wf.fields.get(due_field)
             if kind is None:
-                self.add((*path, "due_field"), f"due_field {due_field!r} is not a declared "
+                self.add((*path, "due_field"), f"due_field {quoted(due_field)} is not a declared "
                          f"field; add it under fields: as {due_field}: datetime")
             elif kind not in ("datetime", "str", "any"):
                 self.add((*path, "due_field"),
-                         f"due_field {due_field!r} is declared {kind}; declare it datetime")
+                         f"due_field {quoted(due_field)} is declared {kind}; declare it datetime")
         trigger = deadline.on_breach.trigger
         if trigger is not None:
             self.check_system_trigger(trigger, state, (*path, "on_breach", "trigger"), "breach")
@@ -224,14 +228,15 @@ class WorkflowChecker:
         if not candidates:
             self.add(
                 path,
-                f"the {by} fires {trigger!r} from state {state!r}, but no transition has "
+                f"the {by} fires {quoted(trigger)} from state {quoted(state)}, but no "
+                "transition has "
                 f"trigger: {trigger} from: {state}; add one",
             )
         elif not any(SYSTEM_ROLE in t.roles or ANY in t.roles for t in candidates):
             self.add(
                 path,
-                f"the {by} fires {trigger!r} as role system, but its transition from "
-                f"{state!r} does not allow system; add system to its roles",
+                f"the {by} fires {quoted(trigger)} as role system, but its transition from "
+                f"{quoted(state)} does not allow system; add system to its roles",
             )
 
     # -- transitions ---------------------------------------------------------------------------
@@ -245,11 +250,12 @@ class WorkflowChecker:
         for i, t in enumerate(self.wf.transitions):
             path: Path = ("transitions", i)
             if not _NAME.match(t.trigger):
-                self.add((*path, "trigger"), f"trigger {t.trigger!r} is not snake_case")
+                self.add((*path, "trigger"), f"trigger {quoted(t.trigger)} is not snake_case")
             if t.trigger in RESERVED_TRIGGERS:
                 self.add(
                     (*path, "trigger"),
-                    f"trigger {t.trigger!r} is reserved for the engine's own events; rename it",
+                    f"trigger {quoted(t.trigger)} is reserved for the engine's own events; "
+                    "rename it",
                 )
             if ANY in t.from_ and len(t.from_) > 1:
                 self.add((*path, "from"), '"*" stands alone: write from: "*" or list states')
@@ -262,7 +268,8 @@ class WorkflowChecker:
                 elif source in self.finals:
                     self.add(
                         (*path, "from"),
-                        f"transition {t.trigger!r} leaves final state {source!r}; a final state "
+                        f"transition {quoted(t.trigger)} leaves final state {quoted(source)}; a "
+                        "final state "
                         "has no way out (make it non-final or remove the transition)",
                     )
             if not self.check_state(t.to, (*path, "to"), "target state"):
@@ -277,7 +284,8 @@ class WorkflowChecker:
                     first = unguarded[key]
                     self.add(
                         path,
-                        f"trigger {t.trigger!r} from {source!r} is already defined without a "
+                        f"trigger {quoted(t.trigger)} from {quoted(source)} is already defined "
+                        "without a "
                         f"guard (transitions[{first}]), so this one can never fire; give the "
                         "first a guard or merge the two",
                     )
@@ -291,7 +299,7 @@ class WorkflowChecker:
                 text, functions=self.functions, fields=declared
             )
         except GuardSyntaxError as exc:
-            self.add(path, f"guard {text!r}: {exc}")
+            self.add(path, f"guard {quoted(text)}: {exc}")
 
     # -- time rules ----------------------------------------------------------------------------
     def check_extension(self) -> None:
@@ -304,7 +312,8 @@ class WorkflowChecker:
             if not self.check_state(state, path, "extension state"):
                 continue
             if self.wf.states[state].deadline is None:
-                self.add(path, f"state {state!r} has no deadline to extend; give it a deadline "
+                self.add(path, f"state {quoted(state)} has no deadline to extend; give it a "
+                               "deadline "
                          "or remove it here")
 
     def check_supervision(self) -> None:
@@ -314,10 +323,11 @@ class WorkflowChecker:
             if not self.check_state(rule.state, (*path, "state"), "supervised state"):
                 continue
             if rule.state in self.finals:
-                self.add((*path, "state"), f"state {rule.state!r} is final; nothing to supervise")
+                self.add((*path, "state"), f"state {quoted(rule.state)} is final; nothing to "
+                                           "supervise")
             key = (rule.state, rule.level)
             if key in seen:
-                self.add(path, f"{rule.level} card on {rule.state!r} is already set by "
+                self.add(path, f"{rule.level} card on {quoted(rule.state)} is already set by "
                          f"supervision[{seen[key]}]; keep one")
             seen[key] = i
         for (state, level), i in seen.items():
@@ -329,7 +339,8 @@ class WorkflowChecker:
             if yellow_after.unit == red_after.unit and yellow_after.amount >= red_after.amount:
                 self.add(
                     ("supervision", red, "after"),
-                    f"the red card on {state!r} comes at {red_after}, not after the yellow card "
+                    f"the red card on {quoted(state)} comes at {red_after}, not after the "
+                    "yellow card "
                     f"({yellow_after}); give red the longer time",
                 )
 
@@ -344,7 +355,7 @@ class WorkflowChecker:
         if rv.after in self.finals:
             self.add(
                 (*path, "after"),
-                f"revisits after final state {rv.after!r} could never reopen the case; start "
+                f"revisits after final state {quoted(rv.after)} could never reopen the case; start "
                 "them at a non-final state (e.g. cleared) and end with on_clean: close",
             )
             return
@@ -368,7 +379,8 @@ class WorkflowChecker:
                 if state not in reached:
                     self.add(
                         ("states", state),
-                        f"state {state!r} cannot be reached from the initial state {start!r}; "
+                        f"state {quoted(state)} cannot be reached from the initial state "
+                        f"{quoted(start)}; "
                         "add a transition into it or remove it",
                     )
         if not self.finals:
@@ -382,7 +394,8 @@ class WorkflowChecker:
             if state not in closing:
                 self.add(
                     ("states", state),
-                    f"state {state!r} has no path to a final state, so its cases never close; "
+                    f"state {quoted(state)} has no path to a final state, so its cases never "
+                    "close; "
                     "add a transition out of it",
                 )
 

@@ -44,4 +44,7 @@ def parse_duration(text: str) -> Duration:
 
 
 def _bad(text: object, reason: str) -> str:
-    return f"cannot read duration {text!r}: {reason}; accepted forms: {ACCEPTED_FORMS}"
+    shown = repr(text)
+    if len(shown) > 80:  # a value pasted by mistake: enough of it to find it, not all of it
+        shown = f"{shown[:80]}… ({len(str(text)):,} characters)"
+    return f"cannot read duration {shown}: {reason}; accepted forms: {ACCEPTED_FORMS}"

@@ -10,6 +10,9 @@ Sources:
   order (opened → activity → closed), on the plugin's ``open311_request`` workflow;
 * ``la311``: the Los Angeles MyLA311 CSV.
 
+Its ``open311_rules.yaml`` maps requests posted to the service's Open311 endpoint (source
+``open311``): street vending, gas safety, potholes and street lights, the services it lists.
+
 It also answers due revisits of street-vending cases (回头看): a duplicate report merged into
 the case since the last revisit means the stall came back.
 """
@@ -93,6 +96,7 @@ class UrbanManagement:
     @hookimpl
     def govflow_register_rules(self, registry: Registry) -> None:
         registry.add_rules_file(HERE / "rules.yaml")
+        registry.add_rules_file(HERE / "open311_rules.yaml")
         registry.add_rules("ai_vision", detection_rule(self.threshold))
         registry.add_rules("chicago_open311", open311_rule(self.chicago_cell))
         registry.add_rules("la311", la311_rule(self.la_cell))

@@ -1,0 +1,209 @@
+"""The cockpit's columnar read of a SQL store equals the per-case read, at the first reading,
+after changes (only the changed cases are read again) and when started from the kept file."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from govflow.cockpit.kpi import CAMPAIGN, COMMAND_ORDER, from_grid
+from govflow.cockpit.live import LiveCockpit, Reading, read
+from govflow.grid import generate_district
+from govflow.kernels.columns import NEVER
+from govflow.kernels.snapshot import Snapshot
+from govflow.records import Case, Change
+from govflow.store.columnar import read_table, refresh
+from govflow.store.table import NO_TIME, Names, iso_seconds, load_table, save_table
+from tests.conftest import make_store
+
+T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+CATEGORIES = ("占道经营 street vending", "餐饮油烟 oil fumes", "noise", CAMPAIGN, COMMAND_ORDER,
+              "城市管理/市容", "环境/噪声")
+SOURCES = ("patrol", "hotline", "campaign", "hotline_feed", "zhengwu_board")
+STATES = ("reported", "registered", "handling", "closed", "returned")
+DUES: tuple[Any, ...] = (None, "2026-09-03T10:00:00+08:00", "2026-09-04 09:30:00", 1790000000,
+                         "not a time", {"at": "x"}, True)
+
+
+@pytest.fixture(scope="module")
+def grid() -> Any:
+    return generate_district(0, people="none")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    made = make_store(request.param, tmp_path)
+    yield made
+    if request.param == "postgresql":
+        made.drop_schema()
+    made.close()
+
+
+def _at(rng: random.Random, hours: float) -> datetime:
+    # whole and fractional seconds both: the epoch seconds must agree on either
+    return T0 + timedelta(hours=hours, microseconds=rng.choice([0, 0, 123_456, 999_000]))
+
+
+def _case(rng: random.Random, n: int, cells: list[str]) -> Case:
+    opened = rng.uniform(0, 24 * 40)
+    closed = opened + rng.uniform(0.5, 200) if rng.random() < 0.5 else None
+    due = opened + rng.uniform(1, 100) if rng.random() < 0.7 else None
+    breached = opened + rng.uniform(0, 50) if rng.random() < 0.3 else None
+    cell = "999999999999999" if rng.random() < 0.03 else rng.choice(cells)
+    return Case(
+        id=f"c{n:015x}", workflow="w", version=1, state=rng.choice(STATES), cell=cell,
+        owner=cell, category=rng.choice(CATEGORIES), source=rng.choice(SOURCES),
+        data={"due": d} if (d := rng.choice(DUES)) is not None else {"other": 1},
+        opened_at=_at(rng, opened), state_entered_at=_at(rng, opened),
+        closed_at=None if closed is None else _at(rng, closed),
+        due_at=None if due is None else _at(rng, due),
+        light=rng.choice(("green", "yellow", "red", "flashing")),
+        breached_at=None if breached is None else _at(rng, breached),
+        rework=rng.choice((0, 0, 1, 3, 40_000)), rev=1)
+
+
+def _changed(rng: random.Random, case: Case) -> Case:
+    """The case after one more write (as the engine makes one: ``rev`` one higher)."""
+    closed = None if case.closed_at is not None else case.opened_at + timedelta(hours=9)
+    return dataclasses.replace(
+        case, state=rng.choice(STATES), light=rng.choice(("green", "red")), closed_at=closed,
+        breached_at=case.breached_at or case.opened_at + timedelta(hours=3),
+        rework=case.rework + 1, category=rng.choice(CATEGORIES), rev=case.rev + 1)
+
+
+def _fill(store: Any, cases: list[Case]) -> None:
+    store.commit([Change(case=c, expected_rev=None) for c in cases])
+
+
+def _update(store: Any, cases: list[Case]) -> None:
+    store.commit([Change(case=c, expected_rev=c.rev - 1) for c in cases])
+
+
+def _same_snapshot(a: Snapshot, b: Snapshot) -> None:
+    for name in ("cell", "category", "status", "light", "opened", "closed", "due", "rework",
+                 "source"):
+        x, y = getattr(a.columns, name), getattr(b.columns, name)
+        assert x.dtype == y.dtype, name
+        assert np.array_equal(x, y), name
+    assert (a.case_ids, a.categories, a.statuses, a.sources, a.skipped) == \
+        (b.case_ids, b.categories, b.statuses, b.sources, b.skipped)
+
+
+def _same_as_per_case_read(reading: Reading, store: Any, grid: Any) -> None:
+    """The reading equals the per-case path's, down to the figures."""
+    snap, tasks, opinions = read(store.iter_cases(), dict(grid.to_arrays().index))
+    _same_snapshot(reading.snapshot, snap)
+    assert reading.tasks == tasks and reading.opinions == opinions
+    t1 = int((T0 + timedelta(days=30)).timestamp())
+    mine = from_grid(reading.snapshot, grid, t0=t1 - 20 * 86400, t1=t1)
+    theirs = from_grid(snap, grid, t0=t1 - 20 * 86400, t1=t1)
+    assert mine.row("410102") == theirs.row("410102")
+    assert mine.top_categories("410102", 10) == theirs.top_categories("410102", 10)
+
+
+def test_columns_equal_the_per_case_read_then_follow_changes(store: Any, grid: Any) -> None:
+    rng = random.Random(5)
+    cells = grid.cells_under("410102001")[:40] + grid.cells_under("410102003")[:40]
+    cases = [_case(rng, n, cells) for n in range(600)]
+    _fill(store, cases)
+    live = LiveCockpit(store, grid, max_age=3600)
+    assert live.columns is not None
+    first = live.refresh()
+    assert first.source == "full" and len(first.snapshot) == sum(
+        c.cell != "999999999999999" for c in cases) and first.snapshot.skipped > 0
+    _same_as_per_case_read(first, store, grid)
+    kept = dataclasses.replace(first.snapshot, columns=first.snapshot.columns.take(
+        np.arange(len(first.snapshot))))  # a copy of every array
+
+    # some cases change, some are new: only those are read again
+    touched = [_changed(rng, c) for c in rng.sample(cases, 37)]
+    _update(store, touched)
+    _fill(store, [_case(rng, n, cells) for n in range(600, 613)])
+    before = live.columns.table
+    assert before is not None
+    done = refresh(store, before)
+    assert (done.changed, done.new, done.dropped, done.full) == (50, 13, 0, False)
+    second = live.refresh()
+    assert second.source == "changes" and second.generation == first.generation + 1
+    _same_as_per_case_read(second, store, grid)
+    # the earlier reading (a request may still be using it) was not touched by the patch
+    _same_snapshot(first.snapshot, kept)
+
+    # nothing changed: no rows read, the same reading kept
+    assert refresh(store, live.columns.table).changed == 0
+    assert live.refresh().generation == second.generation
+
+
+def test_the_kept_file_starts_a_reading_and_only_changes_are_read(
+        store: Any, grid: Any, tmp_path: Path) -> None:
+    rng = random.Random(8)
+    cells = grid.cells_under("410102002")[:30]
+    cases = [_case(rng, n, cells) for n in range(300)]
+    _fill(store, cases)
+    kept = tmp_path / "cases.cockpit.npz"
+    writer = LiveCockpit(store, grid, cache=kept)
+    writer.refresh()
+    writer.columns.keep()  # type: ignore[union-attr]  # waits for the writing thread
+    assert kept.exists()
+    # the store moves on while no server runs
+    _update(store, [_changed(rng, c) for c in cases[:20]])
+    _fill(store, [_case(rng, n, cells) for n in range(300, 305)])
+    again = LiveCockpit(store, grid, cache=kept)
+    reading = again.refresh()
+    assert reading.source == "file"
+    _same_as_per_case_read(reading, store, grid)
+
+
+def test_a_kept_file_of_other_cases_is_not_trusted(store: Any, grid: Any,
+                                                   tmp_path: Path) -> None:
+    rng = random.Random(9)
+    cells = grid.cells_under("410102002")[:30]
+    cases = [_case(rng, n, cells) for n in range(50)]
+    _fill(store, cases)
+    table = read_table(store)
+    kept = tmp_path / "kept.npz"
+    other = dataclasses.replace(table, opened=table.opened + 3600)  # same seq and rev
+    meta = LiveCockpit(store, grid, cache=kept).columns._meta()  # type: ignore[union-attr]
+    save_table(other, kept, meta)
+    reader = LiveCockpit(store, grid, cache=kept)
+    reading = reader.refresh()
+    reader.columns.keep()  # type: ignore[union-attr]
+    assert reading.source == "full"
+    _same_as_per_case_read(reading, store, grid)
+    assert LiveCockpit(store, grid, cache=kept).refresh().source == "file"  # written anew
+    save_table(table, kept, {**meta, "store": "sqlite:///elsewhere.db"})
+    assert load_table(kept, meta) is None
+    kept.write_bytes(b"not a file of columns")
+    assert load_table(kept, meta) is None
+    assert LiveCockpit(store, grid, cache=kept).refresh().source == "full"
+
+
+def test_file_round_trip_keeps_every_array(tmp_path: Path) -> None:
+    from govflow.store.table import CaseTable
+
+    names = {k: Names() for k in ("cell", "category", "state", "source", "light")}
+    codes = {k: names[k].encode(["b", "a", "b"]) for k in names}
+    ints = {k: np.array([1, 2, NO_TIME], np.int64) for k in
+            ("seq", "rev", "opened", "closed", "due_at", "breached", "data_due", "rework")}
+    table = CaseTable(**ints, **codes, ids=np.array(["x", "y", "z"], object), names=names)
+    assert names["cell"].names == ["a", "b"] and codes["cell"].tolist() == [1, 0, 1]
+    save_table(table, tmp_path / "t.npz", {"k": 1})
+    back = load_table(tmp_path / "t.npz", {"k": 1})
+    assert back is not None
+    for key in table._arrays():
+        assert np.array_equal(getattr(back, key), getattr(table, key)), key
+    assert back.names["category"].names == ["a", "b"]
+
+
+def test_iso_seconds_reads_only_iso_strings() -> None:
+    assert iso_seconds("2026-09-03T10:00:00+08:00") == int(
+        datetime(2026, 9, 3, 2, 0, tzinfo=UTC).timestamp())
+    assert iso_seconds("soon") == NO_TIME == NEVER
+    assert iso_seconds(20260903) == NO_TIME and iso_seconds(None) == NO_TIME
