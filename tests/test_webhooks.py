@@ -41,8 +41,8 @@ from tests.conftest import ROOT, postgres_url
 from tests.webhook_receiver import Receiver
 
 CELL = "410102001001001"
-OPERATOR = Actor("desk", roles=("hotline_operator",))
-HANDLER = Actor("li", roles=("handler",))
+OPERATOR = Actor.of("desk", "hotline_operator")
+HANDLER = Actor.of("li", "handler")
 CALLER = {"caller_phone": "13800000000", "kind": "complaint"}
 
 

@@ -325,7 +325,7 @@ def test_worker_once_fans_out_sends_and_records(
     with SqlStore(store_url, create=True) as store:
         receiver.secret = subscribe(WebhookStore(store), receiver.url, ["case.opened"]).secret
         Engine(WORKFLOWS, store=store).open_case(
-            "hotline", cell=CELL, data=CALLER, actor=Actor("desk", roles=("hotline_operator",)))
+            "hotline", cell=CELL, data=CALLER, actor=Actor.of("desk", "hotline_operator"))
     assert main(["worker", "--once", "--store", store_url, "--workflows", str(WORKFLOWS)]) == 0
     assert "webhook-fanout 1" in capsys.readouterr().out
     assert [r.verified for r in receiver.received] == [True]
