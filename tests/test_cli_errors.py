@@ -74,9 +74,9 @@ def test_trace_hooks_in_the_environment_shows_the_traces(
 
 def test_demo_help_says_where_workflows_and_plugins_come_from(
         capsys: pytest.CaptureFixture[str]) -> None:
-    """`govflow demo --help`: --workflows and --plugins-dir fall back to the project's files."""
+    """`govflow demo --help`: --workflows and --plugins-dir fall back to the shipped files."""
     with pytest.raises(SystemExit):
         main(["demo", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "the project's own workflows.yaml beside the installed package" in out
-    assert "the project's own plugins/ beside the installed package" in out
+    assert "else the district's file shipped with govflow" in out
+    assert "else the subsystem plugins shipped with govflow" in out

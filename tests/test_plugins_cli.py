@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from govflow.plugins import cli
+from govflow.cli import plugins as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ GROUPS = (
     "govflow.cli.grid",        # grid, campaign
     "govflow.cli.cockpit",     # cockpit
     "govflow.cli.demo",        # demo, replay
-    "govflow.plugins.cli",     # plugins, intake
+    "govflow.cli.plugins",     # plugins, intake
     "govflow.cli.calendar",    # calendar status / import / replan
     "govflow.cli.timers",      # timers dead
     "govflow.cli.serve",       # serve, worker, keys

@@ -32,9 +32,9 @@ def add_demo(subparsers: Any) -> None:
     p.add_argument("--out", default="govflow-demo",
                    help="folder of the cockpit page (default ./govflow-demo)")
     p.add_argument("--workflows", help="workflows file (default: ./workflows.yaml if there, "
-                   "else the project's own workflows.yaml beside the installed package)")
+                   "else the district's file shipped with govflow)")
     p.add_argument("--plugins-dir", help="plugins folder (default: ./plugins if there, else "
-                   "the project's own plugins/ beside the installed package)")
+                   "the subsystem plugins shipped with govflow)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--start", type=_day_text, default=None, metavar="YYYY-MM-DD",
                    help="the first simulated day (default 2026-10-12), e.g. 2026-12-15 for a run "

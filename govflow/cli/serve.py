@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,8 +63,9 @@ def add_commands(subparsers: Any) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     add_store(parser)
-    parser.add_argument("--workflows", default="workflows.yaml",
-                        help="the workflows file (%(default)s)")
+    parser.add_argument("--workflows", default=None,
+                        help="the workflows file (default: ./workflows.yaml, else the "
+                        "district's file shipped with govflow)")
     parser.add_argument("--plugins-dir", default=None, help="a folder of plugins to load")
     parser.add_argument("--tick", type=positive_float, default=1.0,
                         help="seconds between timer sweeps (%(default)s)")
@@ -72,10 +74,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace, **more: Any) -> ServiceConfig:
+    from govflow.resources import workflows_file
     from govflow.service.config import ServiceConfig
 
+    flows = workflows_file(args.workflows)
+    if args.workflows is None:
+        print(f"govflow: workflows {flows}", file=sys.stderr)
     return ServiceConfig(
-        store_url=store_url(args), workflows=Path(args.workflows),
+        store_url=store_url(args), workflows=flows.path,
         plugins_dir=Path(args.plugins_dir) if args.plugins_dir else None,
         tick_seconds=args.tick, intake_seconds=args.intake_every, **more)
 

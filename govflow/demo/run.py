@@ -10,6 +10,7 @@ end of each day the outbox is delivered.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections import Counter
 from functools import partial
@@ -33,9 +34,11 @@ from govflow.demo.timeline import (
     steps_of,
 )
 from govflow.demo.workforce import Workforce
-from govflow.demo.world import World, build_world, repo_file, store_url
+from govflow.demo.world import World, build_world, store_url
 from govflow.errors import GovflowError
 from govflow.plugins.intake import Intake
+from govflow.resources import plugins_dir as plugins_folder
+from govflow.resources import workflows_file
 
 #: intake runs every this many steps (30 minutes): records keep their own times; the
 #: workforce acts on them from the step they are taken in
@@ -66,10 +69,11 @@ def _simulate(opts: Options, proc: Any, started: float) -> tuple[DemoResult, Wor
     url = store_url(opts.url, out)
     origin = opts.start or START
     workforce = Workforce(opts.seed)
-    plugins_dir = opts.plugins_dir or repo_file("plugins", "--plugins-dir")
-    world = build_world(url, workflows=opts.workflows or repo_file("workflows.yaml",
-                                                                   "--workflows"),
-                        plugins_dir=plugins_dir, observers=[workforce], start=origin)
+    flows, plugins = workflows_file(opts.workflows), plugins_folder(opts.plugins_dir)
+    print(f"govflow demo: workflows {flows}; plugins {plugins}", file=sys.stderr)
+    plugins_dir = plugins.path
+    world = build_world(url, workflows=flows.path, plugins_dir=plugins_dir,
+                        observers=[workforce], start=origin)
     workforce.staff = world.staff
     workforce.engine = world.engine
     engine, grid = world.engine, world.grid

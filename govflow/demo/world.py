@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import govflow
 from govflow.clock import SimClock
 from govflow.demo.staff import Staff
 from govflow.demo.timeline import START
@@ -23,6 +22,7 @@ from govflow.errors import GovflowError
 from govflow.grid import Grid, generate_district
 from govflow.grid.persist import save_to_store
 from govflow.grid.routing import ResponsibilityMatrix, Rule, grid_actions
+from govflow.resources import find
 from govflow.store.url import backend
 
 LAYOUT_SEED = 0
@@ -49,16 +49,14 @@ class World:
 
 
 def repo_file(name: str, flag: str) -> Path:
-    """``name`` in the working directory if it is there, else beside the installed package
-    (an editable install from a clone); a clear error naming ``flag`` when neither exists."""
-    here = Path.cwd() / name
-    if here.exists():
-        return here
-    beside = Path(govflow.__file__).resolve().parents[1] / name
-    if beside.exists():
-        return beside
-    raise GovflowError(f"no {name} in {Path.cwd()} nor beside the govflow package; run "
-                       f"govflow demo from a clone of the repository or pass {flag}")
+    """``name`` (``workflows.yaml`` or ``plugins``) in the working directory if it is there,
+    else the one shipped with govflow (see :mod:`govflow.resources`); a clear error naming
+    ``flag`` when there is none."""
+    found = find(name)
+    if found is None:
+        raise GovflowError(f"no {name} in {Path.cwd()} nor shipped with govflow; run govflow "
+                           f"demo from a folder that has it, or pass {flag}")
+    return found.path
 
 
 def store_url(url: str | None, out: Path) -> str:

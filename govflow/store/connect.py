@@ -141,8 +141,8 @@ def upgrade(url: str | None, *, schema: str | None = None,
     try:
         with db.guard("upgrading the schema"), \
                 db.engine.execution_options(govflow_begin="BEGIN IMMEDIATE").begin() as conn:
-            if db.backend == "postgresql" and schema is not None:
-                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            if db.backend == "postgresql" and db.schema is not None:  # given or ?schema=
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
             before = current_revision(conn)
             migrations.upgrade(conn, revision)
             after = current_revision(conn)

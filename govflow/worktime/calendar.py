@@ -20,15 +20,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from govflow.clock import as_utc
 from govflow.errors import CalendarError
 from govflow.worktime.duration import Duration
 
-if TYPE_CHECKING:  # the spec module imports worktime.duration: avoid an import cycle
-    from govflow.workflows.spec import CalendarSpec
+
+class CalendarSettings(Protocol):
+    """What a calendar is made from: ``govflow.workflows.spec.CalendarSpec`` is one. Declared
+    here so that the calendar does not import the workflows layer above it."""
+
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def periods(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def official(self) -> bool: ...
+    @property
+    def holidays(self) -> frozenset[str]: ...
+    @property
+    def workdays(self) -> frozenset[str]: ...
+
 
 _US_PER_DAY = 86_400_000_000
 _US_PER_HOUR = 3_600_000_000
@@ -88,7 +102,7 @@ class WorkCalendar:
         self._begins: datetime | object | None = _UNSET
 
     @classmethod
-    def from_spec(cls, spec: CalendarSpec) -> WorkCalendar:
+    def from_spec(cls, spec: CalendarSettings) -> WorkCalendar:
         """The calendar a workflows file asks for."""
         return cls(
             timezone=spec.timezone,
