@@ -53,3 +53,29 @@ def test_nothing_found_names_the_flag_and_the_places(tmp_path: Path) -> None:
         resources.district_file("nothing.yaml", "--workflows", cwd=tmp_path)
     assert "pass --workflows" in str(err.value)
     assert str(tmp_path / "nothing.yaml") in str(err.value)
+
+
+@pytest.mark.parametrize("command", [
+    ["calendar", "replan", "--dry-run"],
+    ["migrate", "standard_case", "--to", "1", "--dry-run"],
+    ["intake", "nosuch", "--no-entry-points"],
+])
+def test_commands_without_a_workflows_file_take_the_districts(tmp_path: Path,
+                                                               command: list[str]) -> None:
+    """Run from a folder with no workflows.yaml, each command that builds an engine takes the
+    district's file and says so (then goes on: it fails later, or not, for its own reasons)."""
+    import os
+    import subprocess
+    import sys
+
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVFLOW_")}
+    env["PYTHONPATH"] = str(ROOT)
+    made = subprocess.run([sys.executable, "-m", "govflow", "db", "upgrade", "--store", store],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    run = subprocess.run([sys.executable, "-m", "govflow", *command, "--store", store],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    said = f"govflow: workflows {ROOT / 'workflows.yaml'} (the govflow repository)"
+    assert said in run.stderr, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr

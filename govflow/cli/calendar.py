@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govflow.cli.argtypes import iso_day
-from govflow.cli.options import add_store, local_time, open_existing
+from govflow.cli.options import add_store, add_workflows, local_time, open_existing, workflows_path
 
 if TYPE_CHECKING:
     from govflow.worktime import WorkCalendar
@@ -52,8 +52,7 @@ def add_commands(subparsers: Any) -> None:
         "time (case, kind, old -> new), then move them, one audited replan event per case. "
         "Safe while workers tick.")
     add_store(replan, existing=True)
-    replan.add_argument("--workflows", default=DEFAULT_FILE,
-                        help="the workflows file (%(default)s)")
+    add_workflows(replan)
     replan.add_argument("--plugins-dir", default=None,
                         help="a plugins folder whose actions the workflows name")
     replan.add_argument("--dry-run", action="store_true", help="list the moves, change nothing")
@@ -140,7 +139,7 @@ def run_replan(args: argparse.Namespace) -> int:
     from govflow import Engine
 
     store = open_existing(args)  # pending timers to move must be there: no new, empty store
-    engine = Engine(Path(args.workflows), store=store, plugins_dir=args.plugins_dir)
+    engine = Engine(workflows_path(args), store=store, plugins_dir=args.plugins_dir)
     try:
         moves = engine.replan(dry_run=args.dry_run)
     finally:

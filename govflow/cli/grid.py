@@ -7,7 +7,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from govflow.cli.argtypes import int_range, positive_float
-from govflow.cli.options import add_store, existing_store, local_time, open_existing, store_url
+from govflow.cli.options import (
+    add_store,
+    add_workflows,
+    existing_store,
+    local_time,
+    open_existing,
+    store_url,
+    workflows_path,
+)
 
 if TYPE_CHECKING:
     from govflow.engine.engine import Engine
@@ -90,7 +98,7 @@ def _party_commands(sub: Any) -> None:
 def _engine_args(parser: argparse.ArgumentParser, *, existing: bool) -> None:
     add_store(parser, existing=existing)
     parser.add_argument("--grid", help="grid file (default: the grid kept in the store)")
-    parser.add_argument("--workflows", default="workflows.yaml", help="the workflows file")
+    add_workflows(parser)
     parser.add_argument("--actor", default="command-centre", help="who acts (a commander)")
 
 
@@ -237,7 +245,7 @@ def _engine(args: argparse.Namespace, grid: Grid) -> Engine:
     from govflow.grid.routing import grid_actions
 
     store = open_existing(args) if args._existing_store else store_url(args)
-    return Engine(args.workflows, store=store, grid=grid,
+    return Engine(workflows_path(args), store=store, grid=grid,
                   actions=grid_actions(grid))
 
 

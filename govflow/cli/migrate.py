@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from govflow.cli.argtypes import int_range
-from govflow.cli.options import add_store, open_existing
+from govflow.cli.options import add_store, add_workflows, open_existing, workflows_path
 from govflow.errors import GovflowError
 
 
@@ -27,8 +27,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
                    help="where the cases in state OLD go in the new version (repeatable)")
     p.add_argument("--dry-run", action="store_true", help="check and count; write nothing")
     add_store(p, existing=True)
-    p.add_argument("--workflows", default="workflows.yaml", metavar="FILE",
-                   help="the workflows file holding the new version (%(default)s)")
+    add_workflows(p, "the workflows file holding the new version (default: ./workflows.yaml, "
+                     "else the district's file shipped with govflow)")
     p.add_argument("--chunk", type=int_range(1), default=1000,
                    help="cases per commit (%(default)s)")
     p.set_defaults(func=run_migrate)
@@ -51,12 +51,13 @@ def run_migrate(args: argparse.Namespace) -> int:
     state_map = parse_map(args.map)
     store = open_existing(args)  # cases to move must be there: never a new, empty store
     try:
-        engine = Engine(args.workflows, store=store)
+        flows = workflows_path(args)
+        engine = Engine(flows, store=store)
     except BaseException:
         store.close()
         raise
     for name, version in engine.restored_versions:
-        print(f"govflow: {name} v{version} is not in {args.workflows}; its running cases run "
+        print(f"govflow: {name} v{version} is not in {flows}; its running cases run "
               "on the copy the store keeps", file=sys.stderr)
     try:
         report = engine.migrate(args.workflow, args.to, state_map=state_map,

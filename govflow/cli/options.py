@@ -131,3 +131,24 @@ def local_time(moment: datetime | str | None, zone: str) -> str:
     if parsed.tzinfo is None:  # the store keeps UTC
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(ZoneInfo(zone)).isoformat(sep=" ", timespec="minutes")
+
+
+#: the help of every ``--workflows`` that falls back on the district's file
+WORKFLOWS_HELP = "the workflows file (default: ./workflows.yaml, else the district's file " \
+                 "shipped with govflow; the command says which it took)"
+
+
+def add_workflows(parser: argparse.ArgumentParser, help: str = WORKFLOWS_HELP) -> None:
+    """Add ``--workflows FILE``, found by :func:`workflows_path` when not given."""
+    parser.add_argument("--workflows", default=None, metavar="FILE", help=help)
+
+
+def workflows_path(args: argparse.Namespace) -> Path:
+    """The ``--workflows`` file, else ``./workflows.yaml``, else the district's shipped one
+    (:mod:`govflow.resources`); when not given, which one was taken is said on stderr."""
+    from govflow.resources import workflows_file
+
+    found = workflows_file(args.workflows)
+    if args.workflows is None:
+        print(f"govflow: workflows {found}", file=sys.stderr)
+    return found.path

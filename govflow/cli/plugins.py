@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from govflow.cli.argtypes import int_range
-from govflow.cli.options import add_store, store_url
+from govflow.cli.options import add_store, add_workflows, store_url, workflows_path
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,8 +31,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "fails to register is an error (exit status 1) before anything is read.")
     intake.add_argument("source", help="the source's name, e.g. urban_patrol")
     _add_loading(intake)
-    intake.add_argument("--workflows", default="workflows.yaml",
-                        help="the workflows file (%(default)s)")
+    add_workflows(intake)
     add_store(intake, note="memory:// keeps nothing")
     intake.add_argument("--limit", type=int_range(0), default=None,
                         help="read at most this many")
@@ -123,7 +122,7 @@ def run_intake(args: argparse.Namespace) -> int:
     store = open_store(store_url(args))
     try:
         grid = _grid(args, store)
-        engine = Engine(args.workflows, store=store, grid=grid, plugins=host)
+        engine = Engine(workflows_path(args), store=store, grid=grid, plugins=host)
     except BaseException:
         store.close()
         raise

@@ -4,12 +4,19 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govflow.cli.argtypes import int_range, positive_float
-from govflow.cli.options import add_store, local_time, open_existing, store_url, zone_of
+from govflow.cli.options import (
+    add_store,
+    add_workflows,
+    local_time,
+    open_existing,
+    store_url,
+    workflows_path,
+    zone_of,
+)
 
 if TYPE_CHECKING:
     from govflow.service.config import ServiceConfig
@@ -63,9 +70,7 @@ def add_commands(subparsers: Any) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     add_store(parser)
-    parser.add_argument("--workflows", default=None,
-                        help="the workflows file (default: ./workflows.yaml, else the "
-                        "district's file shipped with govflow)")
+    add_workflows(parser)
     parser.add_argument("--plugins-dir", default=None, help="a folder of plugins to load")
     parser.add_argument("--tick", type=positive_float, default=1.0,
                         help="seconds between timer sweeps (%(default)s)")
@@ -74,14 +79,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace, **more: Any) -> ServiceConfig:
-    from govflow.resources import workflows_file
     from govflow.service.config import ServiceConfig
 
-    flows = workflows_file(args.workflows)
-    if args.workflows is None:
-        print(f"govflow: workflows {flows}", file=sys.stderr)
     return ServiceConfig(
-        store_url=store_url(args), workflows=flows.path,
+        store_url=store_url(args), workflows=workflows_path(args),
         plugins_dir=Path(args.plugins_dir) if args.plugins_dir else None,
         tick_seconds=args.tick, intake_seconds=args.intake_every, **more)
 
