@@ -196,6 +196,11 @@ class SchemaVersionError(StoreError):
     """The database schema is not the one this govflow version knows."""
 
 
+class DeadLetterGone(GovflowError):
+    """A dead letter to retire with a commit was removed already (re-driven by another
+    request or worker); nothing was written, so the record is not taken in twice."""
+
+
 class GridError(_ProblemsError):
     """A grid or people file is wrong; ``problems`` lists every problem."""
 

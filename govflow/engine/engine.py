@@ -271,8 +271,10 @@ class Engine:
     def apply_batch(
         self, requests: Sequence[Request], *, cursor: tuple[str, str] | None = None,
         dead_letters: Sequence[DeadLetter] = (), on_error: ErrorHandler | None = None,
+        retired: Sequence[str] = (),
     ) -> list[Case | GovflowError]:
-        """Apply many requests in one commit, with the source cursor and dead letters.
+        """Apply many requests in one commit, with the source cursor and dead letters
+        (``retired``: ids of re-driven dead letters removed in the same commit).
 
         Without ``on_error`` the first failing request raises and nothing is written. With it,
         a failing request becomes the dead letter it returns (same commit) and its place in the
@@ -293,7 +295,7 @@ class Engine:
                 if letter is not None:
                     letters.append(letter)
                 results.append(exc)
-        self._commit(batch, cursor=cursor, dead_letters=letters)
+        self._commit(batch, cursor=cursor, dead_letters=letters, retired=retired)
         return results
 
     def open_cases(
@@ -505,13 +507,14 @@ class Engine:
 
     def _commit(
         self, batch: Batch, *, cursor: tuple[str, str] | None = None,
-        dead_letters: Sequence[DeadLetter] = (),
+        dead_letters: Sequence[DeadLetter] = (), retired: Sequence[str] = (),
     ) -> None:
         store = self._rt.store
         for spec in batch.keeps:
             self._rt.keep(spec)  # before the cases that run on it (refuses a changed copy)
-        if batch.changes or cursor is not None or dead_letters:
-            store.commit(batch.changes, cursor=cursor, dead_letters=dead_letters)
+        if batch.changes or cursor is not None or dead_letters or retired:
+            store.commit(batch.changes, cursor=cursor, dead_letters=dead_letters,
+                         retired=retired)
         if batch.dropped:
             store.drop_timers(batch.dropped, batch.now)
         if self._observed:

@@ -13,7 +13,7 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -158,10 +158,16 @@ class Intake:
         #: current from this intake's own commits (merges re-check the store)
         self._indexes: dict[str, CaseIndex] = {}
         self._source = ""
+        #: re-driven dead letters to remove with the run's first commit (see ``run``)
+        self._retire: list[str] = []
 
     def run(self, source: str | Source, *, limit: int | None = None,
-            batch: int = 500) -> IntakeReport:
+            batch: int = 500, retire: Sequence[str] = ()) -> IntakeReport:
         """Take in up to ``limit`` records of a source, committing every ``batch`` records.
+
+        ``retire``: ids of the dead letters these records come from (a re-drive); they are
+        removed in the same transaction as the first commit, so a record is taken in once
+        (:class:`~govflow.errors.DeadLetterGone` if another re-drive removed them first).
 
         ``source`` is a registered source's name, or a :class:`Source` object (its rules are
         the ones registered under its ``name``). A source with a ``prepare(engine)`` method has
@@ -188,6 +194,7 @@ class Intake:
             index = self._indexes[source_name] = CaseIndex.build(store, source_name)
         index.settle(())  # forget anything held by a run that stopped half-way
         self._source = source_name
+        self._retire = list(retire)
         items: list[_Item] = []
         clock = time.perf_counter
         start = clock()
@@ -362,11 +369,12 @@ class Intake:
 
         position = next((i.raw.cursor for i in reversed(items) if i.raw.cursor), None)
         cursor = (self._source, position) if position is not None else None
+        retired, self._retire = self._retire, []
         if requests:
             results = self.engine.apply_batch(requests, cursor=cursor, dead_letters=letters,
-                                              on_error=refuse)
+                                              on_error=refuse, retired=retired)
         else:
-            self.engine.store.commit([], cursor=cursor, dead_letters=letters)
+            self.engine.store.commit([], cursor=cursor, dead_letters=letters, retired=retired)
             results = []
         for item in items:
             setattr(report, item.kind, getattr(report, item.kind) + 1)

@@ -144,8 +144,9 @@ def router(ctx: ServiceContext) -> APIRouter:
 
 
 def _redrive(ctx: ServiceContext, letter_id: str) -> dict[str, Any]:
-    """Feed the dead letter's record to its source's rules again; the old letter is then
-    removed (a record refused again comes back as a new letter with the new reason)."""
+    """Feed the dead letter's record to its source's rules again; the old letter is removed
+    in the same commit (a record refused again comes back as a new letter with the new
+    reason)."""
     from govflow.plugins.intake import Intake
     from govflow.plugins.sources import RawRecord
 
@@ -172,9 +173,8 @@ def _redrive(ctx: ServiceContext, letter_id: str) -> dict[str, Any]:
         def read(self, cursor: str | None) -> Any:
             yield RawRecord(id=record_id, cursor="", payload=payload)
 
-    report = Intake(ctx.engine, host).run(Again())
-    remove = getattr(store, "remove_dead_letters", None)
-    if callable(remove):
-        remove([letter_id])
+    # the letter goes in the same transaction as what the record becomes (a case, or a new
+    # letter with the new reason): a crash or a second re-drive cannot take it in twice
+    report = Intake(ctx.engine, host).run(Again(), retire=[letter_id])
     return {"id": letter_id, "taken": report.taken, "dead": report.dead,
             "reasons": dict(report.dead_reasons)}

@@ -22,6 +22,7 @@ from govflow.errors import (
     ConflictError,
     ContentionError,
     DataError,
+    DeadLetterGone,
     GovflowError,
     GuardError,
     PermissionDenied,
@@ -52,6 +53,7 @@ STATUS: tuple[tuple[type[GovflowError], int, str], ...] = (
     (GuardError, 422, "guard-failed"),
     (CalendarError, 422, "calendar"),
     (WorkflowError, 422, "workflow"),
+    (DeadLetterGone, 409, "conflict"),
     (GovflowError, 400, "bad-request"),
 )
 

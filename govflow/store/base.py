@@ -20,13 +20,15 @@ class Store(Protocol):
 
     def commit(
         self, changes: Sequence[Change], *, cursor: tuple[str, str] | None = None,
-        dead_letters: Sequence[DeadLetter] = (),
+        dead_letters: Sequence[DeadLetter] = (), retired: Sequence[str] = (),
     ) -> None:
         """Write all ``changes`` in one transaction, or none of them.
 
         ``cursor`` (source name, position) and ``dead_letters`` are written in the same
         transaction, so an intake that restarts resumes after the last committed record and
-        takes no record twice.
+        takes no record twice. ``retired`` names dead letters removed in the same transaction
+        (a re-driven record): if one is no longer there, :class:`~govflow.errors.DeadLetterGone`
+        is raised and nothing is written.
 
         Raises :class:`~govflow.errors.ConflictError` when a case's ``rev`` is not the
         expected one or a ``fired_timer`` was already fired, and writes nothing then.

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from govflow.errors import CaseNotFound, ConflictError, ServiceError
+from govflow.errors import CaseNotFound, ConflictError, DeadLetterGone, ServiceError
 from govflow.records import ApiKey, Case, Change, DeadLetter, Event, Message, Timer
 from govflow.store.query import CasePage, CaseQuery, matches, needs_last_event
 
@@ -36,13 +36,18 @@ class MemoryStore:
     # -- writing -------------------------------------------------------------------------
     def commit(
         self, changes: Sequence[Change], *, cursor: tuple[str, str] | None = None,
-        dead_letters: Sequence[DeadLetter] = (),
+        dead_letters: Sequence[DeadLetter] = (), retired: Sequence[str] = (),
     ) -> None:
         self._check(changes)
+        wanted = set(retired)
+        if not wanted <= {d.id for d in self._dead}:
+            raise DeadLetterGone(f"dead letter(s) {', '.join(sorted(wanted))} were re-driven "
+                                 "or removed already; nothing was written")
         for change in changes:
             self._apply(change)
         if cursor is not None:
             self._cursors[cursor[0]] = cursor[1]
+        self._dead = [d for d in self._dead if d.id not in wanted]
         self._dead.extend(dead_letters)
 
     def _check(self, changes: Sequence[Change]) -> None:

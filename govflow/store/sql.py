@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from govflow.errors import CaseNotFound, ConflictError, ServiceError, StoreError
+from govflow.errors import CaseNotFound, ConflictError, DeadLetterGone, ServiceError, StoreError
 from govflow.records import ApiKey, Case, Change, DeadLetter, Event, Message, Timer
 from govflow.store import statements as q
 from govflow.store.changes import Plan, plan
@@ -110,7 +110,7 @@ class SqlStore:
     # -- writing -------------------------------------------------------------------------
     def commit(
         self, changes: Sequence[Change], *, cursor: tuple[str, str] | None = None,
-        dead_letters: Sequence[DeadLetter] = (),
+        dead_letters: Sequence[DeadLetter] = (), retired: Sequence[str] = (),
     ) -> None:
         rows = plan(changes)
         try:
@@ -121,6 +121,8 @@ class SqlStore:
                                  {"source": cursor[0], "position": cursor[1]})
                 if dead_letters:
                     conn.execute(q.INSERT_DEAD, [_dead_row(d) for d in dead_letters])
+                if retired:
+                    _retire(conn, retired)
         except _Taken as taken:
             raise self._taken(taken.ids) from None
 
@@ -481,6 +483,15 @@ class _Taken(Exception):
     def __init__(self, ids: list[str]) -> None:
         super().__init__(ids)
         self.ids = ids
+
+
+def _retire(conn: Connection, ids: Sequence[str]) -> None:
+    """Remove re-driven dead letters in the committing transaction; all must be there."""
+    wanted = set(ids)
+    gone = conn.execute(dead_letters.delete().where(dead_letters.c.id.in_(wanted))).rowcount
+    if gone != len(wanted):
+        raise DeadLetterGone(f"dead letter(s) {', '.join(sorted(wanted))} were re-driven or "
+                             "removed already; nothing was written")
 
 
 def _dead_row(letter: DeadLetter) -> dict[str, Any]:
