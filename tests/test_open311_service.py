@@ -24,6 +24,7 @@ from tests.service_fixtures import Server, make_keys, start_server
 ROOT = Path(__file__).resolve().parents[1]
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "app": (("reporter",), ()),
+    "importer": (("reporter", "admin"), ()),  # may post older requests (requested_datetime)
     "checker": (("checker",), ()),
     "inspector": (("inspector",), ()),
 }
@@ -199,7 +200,8 @@ def test_lists_are_bounded_and_filtered(server: Server) -> None:
     """90 days and 1,000 rows at most; the spec's filters; pages of the extension."""
     base = f"{server.url}/open311/v2/requests.json"
     old_at = (datetime.now().astimezone() - timedelta(days=120)).replace(microsecond=0)
-    old = _post(server, service_code="street_light", requested_datetime=old_at.isoformat())
+    old = _post(server, service_code="street_light", requested_datetime=old_at.isoformat(),
+                api_key=server.keys["importer"])
     assert old.status_code == 201, old.text
     old_id = old.json()[0]["service_request_id"]
     fresh = [_post(server, service_code="street_light").json()[0]["service_request_id"]
@@ -232,6 +234,14 @@ def test_lists_are_bounded_and_filtered(server: Server) -> None:
     opened = httpx.get(base, params={"service_code": "street_light", "status": "open"},
                        timeout=30).json()
     assert len(opened) == 3
+
+    # a reporter's posted time is not the case's clock (it would set the deadlines): now is
+    backdated = _post(server, service_code="street_light", requested_datetime=old_at.isoformat())
+    assert backdated.status_code == 201, backdated.text
+    shown = httpx.get(f"{server.url}/open311/v2/requests/"
+                      f"{backdated.json()[0]['service_request_id']}.json", timeout=30).json()[0]
+    opened = datetime.fromisoformat(shown["requested_datetime"])
+    assert abs(opened - datetime.now().astimezone()) < timedelta(minutes=10)
 
 
 def test_the_client_pulls_from_a_running_server_incrementally(
@@ -309,3 +319,17 @@ def test_round_trip_on_postgresql() -> None:
             running.stop()
     finally:
         SqlStore(url).drop_schema()
+
+
+def test_a_control_character_never_breaks_the_xml_feed(server: Server) -> None:
+    """XML 1.0 cannot carry \\x0b: a description holding one is served as U+FFFD, so the
+    public list stays well-formed for every client."""
+    posted = _post(server, service_code="pothole", description="hole\x0bby the stop")
+    assert posted.status_code == 201, posted.text
+    token = posted.json()[0]["service_request_id"]
+    xml = httpx.get(f"{server.url}/open311/v2/requests.xml", timeout=30)
+    assert xml.status_code == 200
+    items = {item["service_request_id"]: item for item in _xml_items(xml.text)}
+    assert items[token]["description"] == "hole\ufffdby the stop"
+    shown = httpx.get(f"{server.url}/open311/v2/requests/{token}.json", timeout=30).json()[0]
+    assert shown["description"] == "hole\x0bby the stop"  # JSON carries it as it was

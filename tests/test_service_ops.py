@@ -17,7 +17,7 @@ def test_campaign_and_order_over_http(tmp_path: Path) -> None:
     from govflow.store.sql import SqlStore
 
     url = f"sqlite:///{tmp_path / 'grid.db'}"
-    keys = make_keys(url, {"commander": DEFAULT_KEYS["commander"]})
+    keys = make_keys(url, {"commander": DEFAULT_KEYS["commander"], "admin": (("admin",), ())})
     grid = generate_district(0, 1, people="chain")
     store = SqlStore(url)
     try:
@@ -59,6 +59,8 @@ def test_campaign_and_order_over_http(tmp_path: Path) -> None:
                                 headers=server.headers("commander")).json()["states"]
             assert states["acknowledged"] == 1 and states["sent"] == len(order["cases"]) - 1
             letters = client.get("/api/v1/dead-letters", headers=server.headers("commander"))
+            assert letters.status_code == 403  # dead letters are an admin's
+            letters = client.get("/api/v1/dead-letters", headers=server.headers("admin"))
             assert letters.status_code == 200 and letters.json()["dead_letters"] == []
     finally:
         server.stop()

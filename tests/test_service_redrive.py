@@ -59,7 +59,7 @@ def test_dead_letter_redriven_once_after_the_rule_is_fixed(tmp_path: Path) -> No
     (plugins / "reports.py").write_text(PLUGIN, encoding="utf-8")
     (plugins / "broken").write_text("", encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'redrive.db'}"
-    keys = make_keys(url, {"handler": DEFAULT_KEYS["handler"]})
+    keys = make_keys(url, {"handler": DEFAULT_KEYS["handler"], "admin": (("admin",), ())})
 
     intake = subprocess.run(
         [sys.executable, "-m", "govflow", "intake", "reports", "--plugins-dir", str(plugins),
@@ -72,7 +72,10 @@ def test_dead_letter_redriven_once_after_the_rule_is_fixed(tmp_path: Path) -> No
     server = start_server(url, keys=keys, extra=["--no-worker", "--plugins-dir", str(plugins)])
     try:
         with httpx.Client(base_url=server.url, timeout=60,
-                          headers=server.headers("handler")) as client:
+                          headers=server.headers("admin")) as client:
+            refused = client.post("/api/v1/dead-letters/x/redrive",
+                                  headers=server.headers("handler"))
+            assert refused.status_code == 403  # re-driving acts as the engine: an admin's
             letters = client.get("/api/v1/dead-letters", params={"source": "reports"})
             assert letters.status_code == 200, letters.text
             found = letters.json()["dead_letters"]

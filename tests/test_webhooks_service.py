@@ -22,6 +22,7 @@ from tests.webhook_receiver import Receiver
 
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "admin": (("admin",), ()),
+    "street_admin": (("admin",), ("410102001",)),
     "operator": (("hotline_operator",), ()),
     "handler": (("handler",), ()),
 }
@@ -139,6 +140,9 @@ def test_only_an_admin_key_manages_webhooks(server: Server, receiver: Receiver) 
         refused = client.post("/api/v1/webhooks", headers=server.headers("operator"),
                               json={"url": receiver.url, "events": ["*"]})
         assert refused.status_code == 403 and "'admin'" in refused.json()["detail"]
+        scoped = client.post("/api/v1/webhooks", headers=server.headers("street_admin"),
+                             json={"url": receiver.url, "events": ["*"]})
+        assert scoped.status_code == 403 and "scoped to 410102001" in scoped.json()["detail"]
         assert client.get("/api/v1/webhooks").status_code == 401
         bad = client.post("/api/v1/webhooks", headers=server.headers("admin"),
                           json={"url": receiver.url, "events": ["case.open"]})

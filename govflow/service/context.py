@@ -152,6 +152,26 @@ async def current_actor(request: Request) -> Actor:
     return key.as_actor()
 
 
+#: the role of keys that administer the service (webhooks, dead letters, imports)
+ADMIN_ROLE = "admin"
+
+
+async def admin_key(request: Request) -> ApiKey:
+    """The request's key, if it holds the admin role and no grid scope (else 403): what an
+    admin does (webhooks, dead letters) sees the whole district."""
+    from govflow.errors import PermissionDenied
+
+    key = await current_key(request)
+    if ADMIN_ROLE not in key.roles or key.scope:
+        why = (f"has {', '.join(key.roles)}" if ADMIN_ROLE not in key.roles
+               else f"is scoped to {', '.join(key.scope)}")
+        raise PermissionDenied(
+            f"this needs an unscoped key with the {ADMIN_ROLE!r} role; key {key.name!r} {why} "
+            "(make one: `govflow keys add NAME --role admin`)",
+            case_id="", actor=key.actor, trigger="admin")
+    return key
+
+
 async def optional_actor(request: Request) -> Actor | None:
     """The key's Actor when the request carries a key, else ``None`` (anonymous reads)."""
     if not request.headers.get("authorization"):
@@ -163,3 +183,4 @@ async def optional_actor(request: Request) -> Actor | None:
 Ctx = Annotated[ServiceContext, Depends(get_context)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+AdminKey = Annotated[ApiKey, Depends(admin_key)]

@@ -9,6 +9,7 @@ children (``<attributes><attribute>``). XML is written with the standard library
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -40,10 +41,15 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
+#: characters XML 1.0 forbids (C0 controls but tab/newline/return, lone surrogates, U+FFFE/F):
+#: written as they are, one posted description would make every list unparsable
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _fill(parent: ET.Element, tag: str, value: Any) -> None:

@@ -8,11 +8,11 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from pydantic import Field
 
 from govflow.errors import ServiceError
-from govflow.service.context import CurrentActor, ServiceContext
+from govflow.service.context import AdminKey, CurrentActor, ServiceContext
 from govflow.service.models import _Body
 from govflow.service.views import dead_letter_view, when
 
@@ -60,13 +60,14 @@ def router(ctx: ServiceContext) -> APIRouter:
 
     # -- dead letters ----------------------------------------------------------------------
     @api.get("/dead-letters", summary="records that could not be taken in, with the reason")
-    async def dead_letters(actor: CurrentActor, source: str | None = None) -> dict[str, Any]:
-        letters = await ctx.read(lambda: ctx.store.dead_letters(source))
+    async def dead_letters(key: AdminKey, source: str | None = None,
+                           limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+        letters = await ctx.read(lambda: ctx.store.dead_letters(source, limit=limit))
         return {"dead_letters": [dead_letter_view(d, zone) for d in letters]}
 
     @api.post("/dead-letters/{letter_id}/redrive",
               summary="take a dead letter in again through its source's rules")
-    async def redrive(letter_id: str, actor: CurrentActor) -> dict[str, Any]:
+    async def redrive(letter_id: str, key: AdminKey) -> dict[str, Any]:
         return dict(await locked(lambda: _redrive(ctx, letter_id)))
 
     # -- campaigns -------------------------------------------------------------------------

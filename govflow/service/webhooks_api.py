@@ -10,17 +10,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from govflow.errors import PermissionDenied, ServiceError
-from govflow.records import ApiKey
-from govflow.service.context import ServiceContext, current_key
+from govflow.errors import ServiceError
+from govflow.service.context import AdminKey, ServiceContext
 from govflow.service.webhooks import subscribe, webhook_view
 from govflow.store.webhooks import Delivery, WebhookStore, webhook_store
 
 #: the key role that may manage webhooks
-ADMIN_ROLE = "admin"
 
 
 class NewWebhook(BaseModel):
@@ -32,17 +30,7 @@ class NewWebhook(BaseModel):
     events: list[str] = Field(min_length=1, max_length=50)
 
 
-async def admin_key(key: Annotated[ApiKey, Depends(current_key)]) -> ApiKey:
-    """The request's key, if it holds the admin role (else 403)."""
-    if ADMIN_ROLE not in key.roles:
-        raise PermissionDenied(
-            f"managing webhooks needs a key with the {ADMIN_ROLE!r} role; key {key.name!r} "
-            f"has {', '.join(key.roles)} (make one: `govflow keys add NAME --role admin`)",
-            case_id="", actor=key.actor, trigger="webhooks")
-    return key
-
-
-Admin = Annotated[ApiKey, Depends(admin_key)]
+Admin = AdminKey
 
 
 def router(ctx: ServiceContext) -> APIRouter:

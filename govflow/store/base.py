@@ -89,8 +89,9 @@ class Store(Protocol):
         """Keep records that could not be taken in."""
         ...
 
-    def dead_letters(self, source: str | None = None) -> list[DeadLetter]:
-        """The dead letters, optionally of one source."""
+    def dead_letters(self, source: str | None = None, *,
+                     limit: int | None = None) -> list[DeadLetter]:
+        """The dead letters (oldest first, at most ``limit``), optionally of one source."""
         ...
 
     def bury_timer(self, timer_id: str, letter: DeadLetter) -> None:

@@ -173,8 +173,10 @@ class MemoryStore:
     def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         self._dead.extend(letters)
 
-    def dead_letters(self, source: str | None = None) -> list[DeadLetter]:
-        return [d for d in self._dead if source is None or d.source == source]
+    def dead_letters(self, source: str | None = None, *,
+                     limit: int | None = None) -> list[DeadLetter]:
+        found = [d for d in self._dead if source is None or d.source == source]
+        return found if limit is None else found[:limit]
 
     def bury_timer(self, timer_id: str, letter: DeadLetter) -> None:
         timer = self._timers.get(timer_id)

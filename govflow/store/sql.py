@@ -260,8 +260,11 @@ class SqlStore:
                 sa.select(cursors.c.position).where(cursors.c.source == source)).scalar()
         return found
 
-    def dead_letters(self, source: str | None = None) -> list[DeadLetter]:
+    def dead_letters(self, source: str | None = None, *,
+                     limit: int | None = None) -> list[DeadLetter]:
         stmt = q.DEAD if source is None else q.DEAD.where(dead_letters.c.source == source)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         with self._read("reading dead letters") as conn:
             return [DeadLetter(*row) for row in conn.execute(stmt)]
 

@@ -22,7 +22,7 @@ which the in-memory store does not have (see docs/service.md, "Webhooks").
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +55,7 @@ class Webhook:
     id: str
     url: str
     events: tuple[str, ...]
-    secret: str
+    secret: str = field(repr=False)
     active: bool
     created_at: datetime
     disabled_at: datetime | None = None
