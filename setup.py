@@ -2,8 +2,8 @@
 
 The repository keeps ``workflows.yaml`` and ``plugins/`` at its root, where departments and
 plugin authors edit them. A wheel has no repository beside it, so ``build_py`` copies them
-into the package as ``govflow/district/`` (found at run time by ``govflow.resources``). The
-template plugin is a package of its own (``plugins/template``) and is not copied. An
+into the package as ``govflow/district/`` (found at run time by ``govflow.resources``): every
+folder of ``plugins/`` but the template, a package of its own (``plugins/template``). An
 editable install copies nothing: it reads the files from the repository itself.
 """
 
@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent
 SHIPPED = "district"
 #: what a wheel needs to run the demo and serve the district
 FILES = ["workflows.yaml"]
-PLUGINS = ["party_building", "politics_law", "public_opinion", "urban_management"]
+#: plugins/ folders not shipped (the template is a package of its own)
+NOT_SHIPPED = {"template"}
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
@@ -34,8 +35,9 @@ class BuildWithDistrict(build_py):
         (target / "plugins").mkdir(parents=True)
         for name in FILES:
             shutil.copy2(ROOT / name, target / name)
-        for name in PLUGINS:
-            shutil.copytree(ROOT / "plugins" / name, target / "plugins" / name, ignore=SKIP)
+        for folder in sorted((ROOT / "plugins").iterdir()):
+            if folder.is_dir() and folder.name not in NOT_SHIPPED:
+                shutil.copytree(folder, target / "plugins" / folder.name, ignore=SKIP)
 
 
 setup(cmdclass={"build_py": BuildWithDistrict})

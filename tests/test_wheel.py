@@ -59,7 +59,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_wheel_carries_the_district(wheel: Path) -> None:
-    """Every module of the package, the workflows file and the four subsystem plugins."""
+    """Every module of the package, the workflows file and every plugin but the template."""
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "govflow").rglob("*.py")}
     assert modules - names == set()
@@ -67,6 +67,7 @@ def test_the_wheel_carries_the_district(wheel: Path) -> None:
     for plugin in ("party_building", "politics_law", "public_opinion", "urban_management"):
         assert f"govflow/district/plugins/{plugin}/__init__.py" in names
         assert f"govflow/district/plugins/{plugin}/sample.py" in names
+    assert "govflow/district/plugins/open311_pull/__init__.py" in names
     assert "govflow/district/plugins/urban_management/rules.yaml" in names
     assert not any("template" in n or "__pycache__" in n for n in names)
     shipped = zipfile.ZipFile(wheel).read("govflow/district/workflows.yaml")

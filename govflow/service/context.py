@@ -141,15 +141,19 @@ async def current_key(request: Request) -> ApiKey:
     return key
 
 
-async def current_actor(request: Request) -> Actor:
-    """The Actor of the request's key: the engine checks its roles and grid scope. A key
-    granted the system role (``keys add --grant-system``) acts as an actor the engine mints:
-    the engine refuses that role on any other."""
-    key = await current_key(request)
+def actor_of(ctx: ServiceContext, key: ApiKey) -> Actor:
+    """The Actor a key acts as: the engine checks its roles and grid scope. A key granted the
+    system role (``keys add --grant-system``) acts as an actor the engine mints: the engine
+    refuses that role on any other."""
     if SYSTEM in key.roles:
         others = (role for role in key.roles if role != SYSTEM)
-        return get_context(request).engine.system_actor(key.actor, *others, scope=key.scope)
+        return ctx.engine.system_actor(key.actor, *others, scope=key.scope)
     return key.as_actor()
+
+
+async def current_actor(request: Request) -> Actor:
+    """The Actor of the request's key (:func:`actor_of`)."""
+    return actor_of(get_context(request), await current_key(request))
 
 
 #: the role of keys that administer the service (webhooks, dead letters, imports)

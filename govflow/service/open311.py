@@ -26,7 +26,7 @@ from govflow.errors import CaseNotFound, GovflowError
 from govflow.plugins.open311 import SOURCE, Open311Submission, Service, catalogue
 from govflow.plugins.rules import NoRuleMatched, OpenCase, apply_rules
 from govflow.records import Actor, Case
-from govflow.service.context import ADMIN_ROLE, ServiceContext
+from govflow.service.context import ADMIN_ROLE, ServiceContext, actor_of
 from govflow.service.keys import authenticate
 from govflow.service.open311_format import Open311Error, answer, check_format, errors, status_for
 from govflow.service.open311_requests import list_query, parse_time, request_view
@@ -225,7 +225,7 @@ async def _actor(ctx: ServiceContext, request: Request, form: Mapping[str, str])
         raise Open311Error(403, "api_key is required to post a request (a govflow key: "
                                 "`govflow keys add NAME --role reporter`)")
     found = await ctx.read(lambda: authenticate(ctx.keys, header))
-    return found.as_actor()
+    return actor_of(ctx, found)
 
 
 def _number(form: Mapping[str, str], name: str) -> float | None:
