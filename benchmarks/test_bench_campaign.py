@@ -61,9 +61,9 @@ class _Recording(MemoryStore):
         self.commits: list[list[Change]] = []
 
     def commit(self, changes: Sequence[Change], *, cursor: tuple[str, str] | None = None,
-               dead_letters: Sequence[DeadLetter] = ()) -> None:
+               dead_letters: Sequence[DeadLetter] = (), retired: Sequence[str] = ()) -> None:
         self.commits.append([c for c in changes])
-        super().commit(changes, cursor=cursor, dead_letters=dead_letters)
+        super().commit(changes, cursor=cursor, dead_letters=dead_letters, retired=retired)
 
 
 def _campaign_rows(grid: Grid) -> list[dict[str, list[dict[str, Any]]]]:
