@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import govflow.widths as widths
 from govflow import (
     Actor,
     DataError,
@@ -358,6 +359,49 @@ def test_a_key_with_the_system_role_needs_the_grant(door: Engine) -> None:
     assert key.roles == ("system",)
 
 
+# -- names as long as the store keeps them --------------------------------------------------
+def test_names_up_to_their_column_width_are_kept_one_more_is_refused(door: Engine) -> None:
+    """Used to: the door let 200 characters through where PostgreSQL keeps 32 or 100, and the
+    commit failed with a StoreError. Now each name is held to its column (govflow.widths) on
+    every store: at the width it is written and read back, one character over it is refused."""
+    long_id = "w" * widths.NAME
+    worker = Actor.of(long_id, "worker")
+    case = door.open_case("permit", cell=CELL, actor=worker, category="c" * widths.NAME,
+                          source="s" * widths.NAME, owner="4" * widths.CODE)
+    door.note(case.id, "n" * widths.NAME, actor=worker,
+              notices=[("k" * widths.KIND, "r" * widths.NAME, {})])
+    kept = door.store.get_case(case.id)
+    assert (kept.category, kept.source, kept.owner) == ("c" * widths.NAME, "s" * widths.NAME,
+                                                        "4" * widths.CODE)
+    assert [e.actor for e in door.history(case.id)] == [long_id, long_id]
+    assert [(m.kind, m.recipient) for m in door.store.pending_messages(10)] == [
+        ("k" * widths.KIND, "r" * widths.NAME)]
+
+    over = {"category": "c" * (widths.NAME + 1), "source": "s" * (widths.NAME + 1),
+            "owner": "4" * (widths.CODE + 1)}
+    for name, value in over.items():
+        exc = refused(door, lambda n=name, v=value: door.open_case(
+            "permit", cell=CELL, actor=WORKER, **{n: v}), RequestError, name)
+        assert str(widths.CODE if name == "owner" else widths.NAME) in str(exc)
+    refused(door, lambda: door.open_case("permit", cell=CELL,
+                                         actor=Actor.of("w" * (widths.NAME + 1), "worker")),
+            RequestError, "actor.id")
+    many = Actor.of("w2", "worker", *(f"role_{n:02d}_of_the_district" for n in range(5)))
+    exc = refused(door, lambda: door.open_case("permit", cell=CELL, actor=many), RequestError,
+                  "actor.roles")
+    assert "characters" in str(exc)
+    refused(door, lambda: door.note(case.id, "n" * (widths.NAME + 1), actor=WORKER),
+            RequestError, "what")
+    refused(door, lambda: door.fire(case.id, "t" * (widths.NAME + 1), actor=WORKER),
+            RequestError, "trigger")
+    refused(door, lambda: door.note(case.id, "comment", actor=WORKER,
+                                    notices=[("k" * (widths.KIND + 1), "li", {})]),
+            DataError, "notices.0.0")
+    refused(door, lambda: door.note(case.id, "comment", actor=WORKER,
+                                    notices=[("sms", "r" * (widths.NAME + 1), {})]),
+            DataError, "notices.0.1")
+
+
 # -- the other writes -----------------------------------------------------------------------
 def test_the_other_writes_check_their_arguments(door: Engine) -> None:
     """note, extend, supervise, record_revisit, move, migrate, allowed_triggers."""
@@ -503,3 +547,37 @@ def test_keys_add_refuses_the_system_role_without_the_grant(
         assert [(k.name, k.roles) for k in store.list_keys()] == [("ops", ("system",))]
     finally:
         store.close()
+
+
+def test_a_plugin_action_sending_a_message_too_long_for_the_outbox_fails_that_call(
+    store: Store, clock: SimClock,
+) -> None:
+    """A message a plugin's action queues is held to the outbox's widths too: the call that
+    ran the action fails with a DataError naming it, and nothing of the call is written (on
+    PostgreSQL the commit used to fail as a StoreError)."""
+    from govflow.engine.actions import ActionContext
+
+    flows = load_workflows("""\
+roles: [worker]
+workflows:
+  loud:
+    version: 1
+    initial: new
+    states: {new: {}, told: {}, done: {final: true}}
+    transitions:
+      - {trigger: tell, from: new, to: told, roles: [worker], actions: [shout]}
+      - {trigger: end, from: told, to: done, roles: [worker]}
+""", actions={"shout"}, filename="loud.yaml")
+
+    def shout(ctx: ActionContext) -> None:
+        ctx.notify("sms", ctx.input.get("to", "li"))
+
+    engine = Engine(flows, store=store, clock=clock, actions={"shout": shout})
+    case_id = engine.open_case("loud", cell=CELL, actor=WORKER).id
+    exc = refused(engine, lambda: engine.fire(case_id, "tell", actor=WORKER,
+                                              data={"to": "r" * (widths.NAME + 1)}),
+                  DataError, "notices")
+    assert "outbox" in str(exc) and case_id in str(exc)
+    told = engine.fire(case_id, "tell", actor=WORKER, data={"to": "r" * widths.NAME})
+    assert told.state == "told"
+    assert [m.recipient for m in store.pending_messages(10)] == ["r" * widths.NAME]

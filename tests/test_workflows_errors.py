@@ -174,6 +174,10 @@ def test_the_good_base_loads() -> None:
          "a final state has no deadline"),
         ("      done: {final: true}", "      done: {}", 6, "no final state"),
         ("      a: {deadline", "      Bad-Name: {}\n      a: {deadline", 7, "not snake_case"),
+        ("      a: {deadline", "      " + "s" * 101 + ": {}\n      a: {deadline", 7,
+         "at most 100 characters"),
+        ("roles: [grid_worker]", "roles: [grid_worker, " + "r" * 101 + "]", 1,
+         "at most 100 characters"),
         ("    initial: a\n", "    initial: a\n    open_roles: [mayor]\n", 6, "unknown role 'mayor'"),
         ("    initial: a\n", "    initial: a\n    extension: {max_workdays: 0, roles: [grid_worker], "
          "states: [a]}\n", 6, "greater than 0"),
@@ -216,6 +220,16 @@ def test_single_problem(old: str, new: str, line: int, fragment: str | None) -> 
     assert any(fragment in p.message and p.line == line for p in problems), "\n".join(
         str(p) for p in problems
     )
+
+
+def test_a_name_as_long_as_the_store_keeps_loads() -> None:
+    """100 characters (govflow.widths.NAME, the events and cases columns) is a good name;
+    test_single_problem refuses 101."""
+    name = "s" * 100
+    text = (GOOD.replace("      b: {}", f"      {name}: {{}}").replace("to: b,", f"to: {name},")
+            .replace("from: b,", f"from: {name},").replace("trigger: go", f"trigger: {name}"))
+    spec = load_workflows(text).workflows["w"]
+    assert name in spec.states and spec.transitions[0].trigger == name
 
 
 def test_guard_field_check_applies_only_with_declared_fields() -> None:

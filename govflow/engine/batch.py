@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import govflow.widths as widths
 from govflow.engine.ids import new_id
 from govflow.engine.reducer import apply_event
 from govflow.engine.runtime import Runtime
+from govflow.errors import DataError
 from govflow.records import Actor, Case, Change, Event, Message, Timer
 from govflow.workflows.spec import WorkflowSpec
 
@@ -106,6 +108,12 @@ class Batch:
         change is ever retried."""
         change = self._open
         assert change is not None
+        if len(kind) > widths.KIND or len(recipient) > widths.NAME:
+            fix = (f"keep a message's kind to {widths.KIND} characters and its recipient to "
+                   f"{widths.NAME} (a person or node id)")
+            raise DataError(f"case {case.id}: notices: the message {kind[:40]!r} to "
+                            f"{recipient[:40]!r} ({len(kind)} and {len(recipient)} characters) "
+                            f"is too long for the outbox; {fix}", field="notices", fix=fix)
         message_id = f"{case.id}:{(change.expected_rev or 0) + 1}:{len(change.outbox)}"
         change.outbox.append(Message(message_id, case.id, kind, recipient, self.now, payload))
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, InstanceOf, ValidationError
 
+import govflow.widths as widths
 from govflow.engine.hierarchy import Hierarchy, PrefixHierarchy
 from govflow.engine.limits import Limits
 from govflow.errors import DataError, RequestError
@@ -26,11 +27,18 @@ from govflow.records import SYSTEM, SYSTEM_ACTOR, Actor, check_data
 from govflow.workflows.spec import WorkflowSpec
 from govflow.worktime import parse_duration
 
-#: ids, names and codes: a workflow, a trigger, a case id, a category, a source
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+#: a case id as the caller gives it (one longer than any id is simply not found)
+CaseId = Annotated[str, Field(min_length=1, max_length=200)]
+#: names the store keeps: a workflow, a state, a trigger, a note's name, a recipient
+Name = Annotated[str, Field(min_length=1, max_length=widths.NAME)]
+#: a grid code: a cell, an owner
+Code = Annotated[str, Field(min_length=1, max_length=widths.CODE)]
+#: a message's kind
+Kind = Annotated[str, Field(min_length=1, max_length=widths.KIND)]
 #: free text written into the log (a reason)
 Text = Annotated[str, Field(max_length=10_000)]
-ShortText = Annotated[str, Field(max_length=200)]
+#: a category or a source (may be empty)
+ShortText = Annotated[str, Field(max_length=widths.NAME)]
 #: keys are checked by the data walk (a DataError naming the key), not here
 Data = dict[Any, Any] | None
 
@@ -41,17 +49,17 @@ class _Args(BaseModel):
 
 class OpenArgs(_Args):
     workflow: Name
-    cell: Name
+    cell: Code
     actor: InstanceOf[Actor]
     category: ShortText = ""
     data: Data = None
     source: ShortText = "manual"
-    owner: Name | None = None
+    owner: Code | None = None
     at: AwareDatetime | None = None
 
 
 class FireArgs(_Args):
-    case_id: Name
+    case_id: CaseId
     trigger: Name
     actor: InstanceOf[Actor]
     data: Data = None
@@ -60,16 +68,16 @@ class FireArgs(_Args):
 
 
 class NoteArgs(_Args):
-    case_id: Name
+    case_id: CaseId
     what: Name
     actor: InstanceOf[Actor]
     data: Data = None
     reason: Text = ""
-    notices: tuple[tuple[Name, Name, dict[str, Any]], ...] = ()
+    notices: tuple[tuple[Kind, Name, dict[str, Any]], ...] = ()
 
 
 class MoveArgs(_Args):
-    case_id: Name
+    case_id: CaseId
     workflow: Name
     actor: InstanceOf[Actor]
     category: ShortText | None = None
@@ -79,28 +87,28 @@ class MoveArgs(_Args):
 
 
 class ExtendArgs(_Args):
-    case_id: Name
+    case_id: CaseId
     workdays: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     actor: InstanceOf[Actor]
     reason: Text
 
 
 class SuperviseArgs(_Args):
-    case_id: Name
+    case_id: CaseId
     level: Literal["normal", "yellow", "red"]  # reducer.LEVELS
     actor: InstanceOf[Actor]
     reason: Text = ""
 
 
 class RevisitArgs(_Args):
-    case_id: Name
+    case_id: CaseId
     rebound: bool
     actor: InstanceOf[Actor]
     note: Text = ""
 
 
 class ReadArgs(_Args):
-    case_id: Name
+    case_id: CaseId
     actor: InstanceOf[Actor]
 
 
@@ -124,9 +132,10 @@ FIXES: Mapping[str, str] = {
     "workflow": "give the name of a loaded workflow (Engine.workflows() lists them)",
     "cell": "give the 15-digit code of a tier-3 cell, e.g. '410102001001001'",
     "actor": "pass an Actor, e.g. Actor.of('li', 'grid_worker', scope='410102001001001')",
-    "category": "give a short text (up to 200 characters) or leave it out",
+    "category": f"give a short text (up to {widths.NAME} characters) or leave it out",
     "data": "give a dict of field names to JSON values, e.g. {'stalls': 3}, or leave it out",
-    "source": "give a short text naming where the case came from, e.g. 'hotline'",
+    "source": f"give a short text (up to {widths.NAME} characters) naming where the case "
+              "came from, e.g. 'hotline'",
     "owner": "give a grid node code, or leave it out (the cell owns the case)",
     "at": "give a datetime with a time zone, e.g. datetime(2026, 9, 29, 9, tzinfo=UTC)",
     "case_id": "give the case's id (as open_case returned it) as a string",
@@ -135,7 +144,8 @@ FIXES: Mapping[str, str] = {
     "reason": "give the reason as text (up to 10,000 characters)",
     "note": "give the note as text (up to 10,000 characters)",
     "expected_rev": "give the case's rev as read (a whole number), or leave it out",
-    "notices": "give (kind, recipient, payload dict) tuples",
+    "notices": f"give (kind, recipient, payload dict) tuples (a kind of up to {widths.KIND} "
+               f"characters, a recipient of up to {widths.NAME})",
     "from_states": "give state names as a tuple of strings",
     "workdays": "give a positive number of work days",
     "level": "give one of normal, yellow, red",
@@ -229,9 +239,9 @@ class Door:
 
     def _check_actor(self, call: str, actor: Actor) -> None:
         problem = ""
-        if type(actor.id) is not str or not 0 < len(actor.id) <= 200:
+        if type(actor.id) is not str or not 0 < len(actor.id) <= widths.NAME:
             field, problem = "actor.id", f"is {_describe(actor.id)}"
-            fix = "give a non-empty string id (at most 200 characters)"
+            fix = f"give a non-empty string id (at most {widths.NAME} characters)"
         elif type(actor.roles) is not frozenset or not all(type(r) is str
                                                          for r in actor.roles):
             field, problem = "actor.roles", f"is {_describe(actor.roles)}"
@@ -239,6 +249,11 @@ class Door:
         elif type(actor.scope) is not tuple or not all(type(s) is str for s in actor.scope):
             field, problem = "actor.scope", f"is {_describe(actor.scope)}"
             fix = "build the actor with Actor.of(id, *roles, scope=...), a tuple of node codes"
+        elif (joined := sum(map(len, actor.roles)) + len(actor.roles) - 1) > widths.NAME:
+            field, problem = "actor.roles", (f"of actor {actor.id!r} come to {joined} characters "
+                                             f"as the log writes them (joined by commas), "
+                                             f"over {widths.NAME}")
+            fix = "give the actor only the roles it works in (or shorter role names)"
         elif SYSTEM in actor.roles and actor is not SYSTEM_ACTOR:
             key = (actor.id, actor.roles, actor.scope)
             if self._minted.get(key) is not actor:
@@ -305,7 +320,7 @@ class Door:
         # stricter test than the model's, so nothing it would refuse gets past; anything
         # else goes to the model, which accepts it or says what is wrong)
         if not (type(case_id) is str and 0 < len(case_id) <= 200 and type(trigger) is str
-                and 0 < len(trigger) <= 200 and type(actor) is Actor
+                and 0 < len(trigger) <= widths.NAME and type(actor) is Actor
                 and (data is None or type(data) is dict) and type(reason) is str
                 and len(reason) <= 10_000 and expected_rev is None):
             self._fire_model(case_id, trigger, actor, data, reason, expected_rev, call)

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from govflow.errors import AuthError, ServiceError
 from govflow.records import SYSTEM, ApiKey
 from govflow.store.base import KeyStore
+from govflow.widths import NAME
+from govflow.workflows.quote import quoted
 
 PREFIX = "gfk_"
 
@@ -39,8 +41,11 @@ def issue(
     The ``system`` role is the engine's own (what its timers act as): a key holds it only
     with ``grant_system`` (``govflow keys add --grant-system``), said on purpose."""
     name = name.strip()
-    if not name or len(name) > 100:
-        raise ServiceError(f"key name {name!r}: give 1 to 100 characters")
+    if not name or len(name) > NAME:
+        raise ServiceError(f"key name {quoted(name, 40)}: give 1 to {NAME} characters")
+    if actor is not None and not 0 < len(actor) <= NAME:
+        raise ServiceError(f"key {name!r}: actor {quoted(actor, 40)}: give an id of 1 to {NAME} "
+                           "characters (or leave it out: the key acts as its name)")
     roles = tuple(sorted({r.strip() for r in roles if r.strip()}))
     if not roles:
         raise ServiceError(f"key {name!r} needs at least one role (--role ROLE)")

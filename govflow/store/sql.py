@@ -28,7 +28,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from govflow.errors import CaseNotFound, ConflictError, DeadLetterGone, ServiceError, StoreError
+from govflow.errors import (
+    CaseNotFound,
+    ConflictError,
+    DeadLetterGone,
+    GridError,
+    ServiceError,
+    StoreError,
+)
 from govflow.records import ApiKey, Case, Change, DeadLetter, Event, Message, Timer
 from govflow.store import statements as q
 from govflow.store.changes import Plan, plan
@@ -41,10 +48,13 @@ from govflow.store.tables import (
     cursors,
     dead_letters,
     duty,
+    fit_key,
+    fit_text,
     grid_nodes,
     households,
     party_orgs,
     people,
+    too_long,
     workflows,
 )
 from govflow.store.webhooks import feed_events
@@ -323,6 +333,7 @@ class SqlStore:
         duties: Sequence[Mapping[str, Any]],
     ) -> None:
         """Replace the stored grid (nodes, people, duty chain) in one transaction."""
+        _fits("grid", ((grid_nodes, nodes), (people, people_rows), (duty, duties)))
         with self._write("saving the grid") as conn:
             for table in (duty, people, grid_nodes):
                 conn.execute(table.delete())
@@ -344,6 +355,7 @@ class SqlStore:
         self, orgs: Sequence[Mapping[str, Any]], homes: Sequence[Mapping[str, Any]],
     ) -> None:
         """Replace the stored party organisations and households in one transaction."""
+        _fits("party", ((party_orgs, orgs), (households, homes)))
         with self._write("saving the party organisations") as conn:
             for table in (households, party_orgs):
                 conn.execute(table.delete())
@@ -497,8 +509,20 @@ def _retire(conn: Connection, ids: Sequence[str]) -> None:
                              "removed already; nothing was written")
 
 
+def _fits(what: str, tables: Iterable[tuple[sa.Table, Sequence[Mapping[str, Any]]]]) -> None:
+    """Refuse, before writing, rows with a text longer than its column keeps (every one)."""
+    problems = [p for table, rows in tables for p in too_long(table, rows, f"<{what}>")]
+    if problems:
+        raise GridError(problems)
+
+
 def _dead_row(letter: DeadLetter) -> dict[str, Any]:
-    return {"id": letter.id, "source": letter.source, "record_id": letter.record_id,
+    """A dead letter is the last place a record is kept, so it must fit its columns: an id
+    too long is shortened to a prefix and its hash (still one id per letter), a record id or
+    source too long is cut with a mark (the payload keeps the whole record)."""
+    return {"id": fit_key(letter.id, dead_letters.c.id),
+            "source": fit_text(letter.source, dead_letters.c.source),
+            "record_id": fit_text(letter.record_id, dead_letters.c.record_id),
             "reason": letter.reason, "payload": letter.payload, "at": letter.at}
 
 

@@ -8,12 +8,17 @@ The schema itself is created and changed only by the Alembic migrations in
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+
+from govflow.errors import Problem
+from govflow.workflows.quote import quoted
 
 #: The Alembic revision these tables match; a test keeps it equal to the migrations' head.
 SCHEMA_REVISION = "0007_party"
@@ -284,3 +289,42 @@ webhook_deliveries = sa.Table(
 ALL_TABLES = (cases, events, timers, outbox, dead_letters, cursors, workflows,
               grid_nodes, people, duty, api_keys, webhooks, webhook_feed, webhook_deliveries,
               party_orgs, households)
+
+
+# -- values against the columns' widths ---------------------------------------------------
+def width(column: sa.Column[Any]) -> int | None:
+    """How many characters a text column keeps (None: any number)."""
+    length = getattr(column.type, "length", None)
+    return length if isinstance(length, int) else None
+
+
+def fit_text(value: str, column: sa.Column[Any]) -> str:
+    """``value`` cut to the column's width, ending in … when it was cut."""
+    most = width(column)
+    return value if most is None or len(value) <= most else value[: most - 1] + "…"
+
+
+def fit_key(value: str, column: sa.Column[Any]) -> str:
+    """``value`` made to fit the column and stay distinct: a prefix and the hash of it all."""
+    most = width(column)
+    if most is None or len(value) <= most:
+        return value
+    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:24]
+    return f"{value[: most - 25]}~{digest}"
+
+
+def too_long(table: sa.Table, rows: Sequence[Mapping[str, Any]], file: str) -> list[Problem]:
+    """Each text of ``rows`` longer than its column of ``table`` keeps, as a problem naming
+    the row by its key (PostgreSQL would refuse the whole save; SQLite would keep it)."""
+    widths = [(c.name, n) for c in table.columns if (n := width(c)) is not None]
+    key = next(iter(table.primary_key.columns)).name
+    problems = []
+    for row in rows:
+        for name, most in widths:
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > most:
+                problems.append(Problem(
+                    file, None, f"{table.name}[{str(row.get(key))[:40]}].{name}",
+                    f"{quoted(value, 40)} is longer than the {most} characters the store "
+                    "keeps; shorten it"))
+    return problems

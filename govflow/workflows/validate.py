@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from govflow.widths import NAME
 from govflow.workflows.expr import CompiledGuard, GuardSyntaxError, compile_guard
 from govflow.workflows.quote import quoted
 from govflow.workflows.schema import DeadlineModel, TransitionModel, WorkflowModel
@@ -25,7 +26,9 @@ RESERVED_TRIGGERS = frozenset(
     {"open", "warn", "breach", "escalate", "extend", "supervise", "revisit_due", "revisit",
      "revisit_end", "note", "merge"}
 )  # fmt: skip
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+#: a name the store keeps (govflow.widths.NAME characters at most)
+_NAME = re.compile(rf"[a-z][a-z0-9_]{{0,{NAME - 1}}}\Z")
+_SNAKE = f"snake_case (a-z, 0-9, _; at most {NAME} characters)"
 _LIMIT_FIELD_TYPES = frozenset({"str", "duration", "any"})
 
 
@@ -49,7 +52,7 @@ def check_roles(roles: list[str]) -> Found:
     seen: set[str] = set()
     for i, role in enumerate(roles):
         if role == ANY or not _NAME.match(role):
-            found.append((("roles", i), f"role {quoted(role)} is not a snake_case name"))
+            found.append((("roles", i), f"role {quoted(role)} is not {_SNAKE}"))
         if role in seen:
             found.append((("roles", i), f"role {quoted(role)} is declared twice; keep one"))
         seen.add(role)
@@ -84,7 +87,7 @@ class WorkflowChecker:
 
     def run(self) -> Checked:
         if not _NAME.match(self.name):
-            self.add((), f"workflow name {quoted(self.name)} is not snake_case (a-z, 0-9, _)")
+            self.add((), f"workflow name {quoted(self.name)} is not {_SNAKE}")
         self.check_fields()
         self.check_initial()
         self.check_states()
@@ -134,7 +137,7 @@ class WorkflowChecker:
     def check_fields(self) -> None:
         for field_name in self.wf.fields:
             if not _NAME.match(field_name):
-                self.add(("fields", field_name), f"field {quoted(field_name)} is not snake_case")
+                self.add(("fields", field_name), f"field {quoted(field_name)} is not {_SNAKE}")
 
     # -- states --------------------------------------------------------------------------------
     def check_initial(self) -> None:
@@ -169,7 +172,7 @@ class WorkflowChecker:
         for state, spec in self.wf.states.items():
             path: Path = ("states", state)
             if not _NAME.match(state):
-                self.add(path, f"state name {quoted(state)} is not snake_case (a-z, 0-9, _); "
+                self.add(path, f"state name {quoted(state)} is not {_SNAKE}; "
                                "put the "
                          "human name in title:")
             self.check_actions(spec.on_enter, (*path, "on_enter"))
@@ -250,7 +253,7 @@ class WorkflowChecker:
         for i, t in enumerate(self.wf.transitions):
             path: Path = ("transitions", i)
             if not _NAME.match(t.trigger):
-                self.add((*path, "trigger"), f"trigger {quoted(t.trigger)} is not snake_case")
+                self.add((*path, "trigger"), f"trigger {quoted(t.trigger)} is not {_SNAKE}")
             if t.trigger in RESERVED_TRIGGERS:
                 self.add(
                     (*path, "trigger"),
