@@ -71,9 +71,11 @@ class Reading:
 def _digest(snap: Snapshot, tasks: list[Case]) -> str:
     h = hashlib.blake2b(digest_size=12)
     cols = snap.columns
-    for arr in (cols.cell, cols.status, cols.light, cols.closed, cols.due, cols.rework,
-                cols.opened):
+    for arr in (cols.cell, cols.category, cols.status, cols.light, cols.closed, cols.due,
+                cols.rework, cols.opened, cols.source):
         h.update(np.ascontiguousarray(arr).tobytes())
+    for names in (snap.categories, snap.statuses, snap.sources):  # what the codes mean
+        h.update("\x1f".join(names).encode() + b"\x1e")
     for case in tasks:
         h.update(f"{case.id}:{case.rev};".encode())
     return h.hexdigest()
@@ -124,6 +126,26 @@ def opinions_of(table: CaseTable, opinion_sources: tuple[str, ...] = OPINION_SOU
         table.closed[rows].tolist(), table.cell[rows].tolist(), strict=True)]
 
 
+def _touches_tasks(before: CaseTable, rows: CaseTable | None) -> bool:
+    """Whether the re-read ``rows`` change the task list: a row in a task category now, or
+    one that was in a task category in ``before`` (a case moved out of the tasks)."""
+    if rows is None or len(rows) == 0:
+        return False
+    if rows.names["category"] is not before.names["category"]:
+        return True  # not a patch of ``before`` (its codes mean other names): read them
+    names = rows.strings("category")
+    codes = [k for k, name in enumerate(names) if name in TASK_CATEGORIES]
+    if not codes:
+        return False
+    if np.isin(rows.category, codes).any():
+        return True
+    if len(before) == 0:
+        return False
+    at = np.searchsorted(before.seq, rows.seq).clip(max=len(before) - 1)
+    known = before.seq[at] == rows.seq
+    return bool(np.isin(before.category[at[known]], codes).any())
+
+
 class ColumnReader:
     """The SQL store's cases kept as columns: read once (or loaded from ``cache``), then
     patched with the cases that changed, and the panels' task records re-read only when one
@@ -140,7 +162,9 @@ class ColumnReader:
         self._saved = 0.0
         self._dirty = False
         self._lock = threading.Lock()  # one read at a time (a refresh and a background one)
-        self._keeping = threading.Lock()
+        self._keeping = threading.Lock()  # one cache write at a time
+        #: guards ``table`` and ``_dirty`` together (a keep takes both at once)
+        self._state = threading.Lock()
 
     def _meta(self) -> dict[str, Any]:
         from govflow.store.tables import SCHEMA_REVISION
@@ -160,7 +184,8 @@ class ColumnReader:
                 log.warning("cockpit: %s does not match the store's cases; reading them",
                             self.cache)
         self.last = "full"
-        self._dirty = True
+        with self._state:
+            self._dirty = True
         return read_table(self.store)
 
     def read(self) -> tuple[CaseTable, list[Case]]:
@@ -176,13 +201,11 @@ class ColumnReader:
         done = refresh(self.store, table)
         if not first:
             self.last = "full" if done.full else "changes"
-        rows = done.rows
-        names = table.strings("category")
-        task_changed = rows is not None and any(
-            names[k] in TASK_CATEGORIES for k in np.unique(rows.category).tolist())
-        self._dirty |= done.table is not table
-        self.table = new = done.table
-        if first or done.full or task_changed or done.dropped:
+        new = done.table
+        with self._state:
+            self._dirty |= new is not table
+            self.table = new
+        if first or done.full or done.dropped or _touches_tasks(table, done.rows):
             names = new.strings("category")
             codes = [k for k, name in enumerate(names) if name in TASK_CATEGORIES]
             self.tasks = cases_at(self.store, new.seq[np.isin(new.category, codes)].tolist())
@@ -193,14 +216,19 @@ class ColumnReader:
         every ``cache_every`` seconds). Run after a reading is published: it is not on the
         way to any figure."""
         with self._keeping:
-            table = self.table
-            if self.cache is None or table is None or not self._dirty:
+            if self.cache is None or not self._dirty:
                 return
             if self._saved and time.monotonic() - self._saved < self.cache_every:
                 return
             from govflow.store.table import save_table
 
-            self._dirty = False
+            # the table and its mark taken together: a reading that replaces the table
+            # after this marks it dirty again, and the next keep writes it
+            with self._state:
+                table = self.table
+                if table is None or not self._dirty:
+                    return
+                self._dirty = False
             try:
                 save_table(table, self.cache, self._meta())
             except OSError as exc:  # a read-only folder: serve on, without the file
@@ -208,6 +236,10 @@ class ColumnReader:
                             exc)
                 self.cache = None
                 return
+            except BaseException:
+                with self._state:  # not written: still to be written
+                    self._dirty = True
+                raise
             self._saved = time.monotonic()
 
 

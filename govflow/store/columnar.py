@@ -47,14 +47,20 @@ REREAD_SHARE = 0.25
 
 # -- the statements -------------------------------------------------------------------------
 def _seconds(column: Any, dialect: str) -> Any:
-    """Epoch seconds in SQL, NULL as :data:`NO_TIME`. SQLite keeps fixed-width UTC ISO text
-    (see UTCDateTime): ``unixepoch`` (SQLite 3.38+) turns it into seconds in C, 2.4 times
-    faster than fetching the text and parsing it in numpy; ``strftime('%s')`` before 3.38."""
+    """Epoch seconds in SQL, NULL as :data:`NO_TIME`: the whole second the time is in (floor,
+    as PostgreSQL's ``floor(extract(epoch))`` and the per-case read's ``int(timestamp())``).
+
+    SQLite keeps fixed-width UTC ISO text (see UTCDateTime): ``unixepoch`` (SQLite 3.38+)
+    turns it into seconds in C, 2.4 times faster than fetching the text and parsing it in
+    numpy; ``strftime('%s')`` before 3.38. Both round the fraction to milliseconds first
+    (``…00.9996`` would be ``…01``), so they are given the first 19 characters only,
+    ``YYYY-MM-DD HH:MM:SS``: the fraction cut off is the floor."""
     if dialect == "sqlite":
         import sqlite3
 
-        seconds = (sa.func.unixepoch(column) if sqlite3.sqlite_version_info >= (3, 38)
-                   else sa.cast(sa.func.strftime("%s", column), sa.BigInteger))
+        whole = sa.func.substr(column, 1, 19)
+        seconds = (sa.func.unixepoch(whole) if sqlite3.sqlite_version_info >= (3, 38)
+                   else sa.cast(sa.func.strftime("%s", whole), sa.BigInteger))
     else:
         seconds = sa.cast(sa.func.floor(sa.extract("epoch", column)), sa.BigInteger)
     return sa.func.coalesce(seconds, sa.literal_column(str(NO_TIME), sa.BigInteger))

@@ -8,8 +8,10 @@ reading so that the kernels can name it without importing SQLAlchemy.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -18,6 +20,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+log = logging.getLogger(__name__)
 
 #: "no such time" (equals :data:`govflow.kernels.columns.NEVER`): NULL times and deadlines
 NO_TIME = int(np.iinfo(np.int64).max)
@@ -101,8 +105,10 @@ def empty_table() -> CaseTable:
     return CaseTable(**ints, **codes, ids=np.zeros(0, object), names=names)
 
 
-#: bump when the file layout changes: an older file is then ignored and read again
-FILE_FORMAT = 1
+#: bump when the file layout or what its columns mean changes: an older file is then
+#: ignored and read again (2: SQLite times are floored to the second; format 1 rounded
+#: a time less than 0.5 ms before the next second up to it)
+FILE_FORMAT = 2
 
 
 def save_table(table: CaseTable, path: Path, meta: dict[str, Any]) -> None:
@@ -125,24 +131,60 @@ def save_table(table: CaseTable, path: Path, meta: dict[str, Any]) -> None:
 
 def load_table(path: Path, meta: dict[str, Any]) -> CaseTable | None:
     """The table kept at ``path`` if it was written with this format and ``meta``, else
-    None (a missing, foreign or damaged file is not an error: the store is read instead)."""
+    None (a missing, foreign or damaged file is not an error: the store is read instead).
+
+    A file that is there but cannot be this table (unreadable, columns of unequal lengths,
+    ``seq`` not strictly increasing, a string code outside its names) is logged as a
+    warning naming it; one of another format or store only at info level."""
+    if not path.exists():
+        return None
     try:
         with np.load(path, allow_pickle=False) as kept:
             head = json.loads(str(kept["head"]))
             if head.get("format") != FILE_FORMAT or head.get("meta") != meta:
+                log.info("cockpit: %s was written by another format or for another store; "
+                         "reading the store", path)
                 return None
             names = {k: Names(list(v), {n: i for i, n in enumerate(v)})
                      for k, v in head["names"].items()}
             if set(names) != set(STRINGS):
+                _damaged(path, "its string columns are not " + ", ".join(STRINGS))
                 return None
             ints: dict[str, Any] = {k: np.asarray(kept[k], np.int64) for k in NUMBERS}
             codes: dict[str, Any] = {k: np.asarray(kept[k], np.int32) for k in STRINGS}
             ids = kept["ids"].astype(object)
-    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError,
+            zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        _damaged(path, f"it cannot be read ({type(exc).__name__}: {exc})")
         return None
     table = CaseTable(**ints, **codes, ids=ids, names=names)
-    lengths = {len(getattr(table, k)) for k in table._arrays()}
-    if len(lengths) != 1 or any(int(getattr(table, k).max(initial=0)) >= len(names[k].names)
-                                for k in STRINGS if len(table)):
+    problem = _impossible(table)
+    if problem is not None:
+        _damaged(path, problem)
         return None
     return table
+
+
+def _impossible(table: CaseTable) -> str | None:
+    """What makes ``table`` one no store can have, or None: the loader's last check (a file
+    is trusted for its figures, and the refresh finds rows by ``seq`` with a binary search)."""
+    arrays = table._arrays()
+    if any(getattr(table, k).ndim != 1 for k in arrays):
+        return "a column is not one-dimensional"
+    lengths = {len(getattr(table, k)) for k in arrays}
+    if len(lengths) != 1:
+        return f"its columns have unequal lengths {sorted(lengths)}"
+    if len(table) > 1 and not bool(np.all(np.diff(table.seq) > 0)):
+        return "its seq column is not strictly increasing"
+    for k in STRINGS:
+        column = getattr(table, k)
+        if len(column) and (int(column.min()) < 0
+                            or int(column.max()) >= len(table.names[k].names)):
+            return (f"its {k} column holds codes outside its {len(table.names[k].names)} "
+                    "names")
+    return None
+
+
+def _damaged(path: Path, why: str) -> None:
+    log.warning("cockpit: ignoring the kept case columns %s: %s; reading the store (the file "
+                "is written anew)", path, why)
