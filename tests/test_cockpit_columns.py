@@ -261,7 +261,7 @@ def _rewrite(path: Path, **changed: Any) -> None:
 
 
 @pytest.mark.parametrize("damage", ["seq repeated", "seq backwards", "negative code",
-                                    "code past the names"])
+                                    "code past the names", "codes that wrap as int32"])
 def test_a_kept_file_with_impossible_columns_is_read_again(
         store: Any, grid: Any, tmp_path: Path, damage: str,
         caplog: pytest.LogCaptureFixture) -> None:
@@ -282,6 +282,9 @@ def test_a_kept_file_with_impossible_columns_is_read_again(
         seq[[5, 6]] = seq[[6, 5]]
     elif damage == "negative code":
         category[7] = -1
+    elif damage == "codes that wrap as int32":  # 2**32 + 1 would read as a good code, 1
+        category = category.astype(np.int64)
+        category[7] = 2**32 + 1
     else:
         category[7] = len(table.strings("category"))
     _rewrite(kept, seq=seq, category=category)

@@ -150,8 +150,15 @@ def load_table(path: Path, meta: dict[str, Any]) -> CaseTable | None:
             if set(names) != set(STRINGS):
                 _damaged(path, "its string columns are not " + ", ".join(STRINGS))
                 return None
-            ints: dict[str, Any] = {k: np.asarray(kept[k], np.int64) for k in NUMBERS}
-            codes: dict[str, Any] = {k: np.asarray(kept[k], np.int32) for k in STRINGS}
+            # columns of exactly the types saved: a cast would wrap or truncate silently
+            wanted = {**dict.fromkeys(NUMBERS, np.int64), **dict.fromkeys(STRINGS, np.int32)}
+            columns = {k: kept[k] for k in wanted}
+            odd = [f"{k} ({v.dtype})" for k, v in columns.items() if v.dtype != wanted[k]]
+            if odd:
+                _damaged(path, "columns not of the saved types: " + ", ".join(odd))
+                return None
+            ints: dict[str, Any] = {k: columns[k] for k in NUMBERS}
+            codes: dict[str, Any] = {k: columns[k] for k in STRINGS}
             ids = kept["ids"].astype(object)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError,
             zipfile.BadZipFile, json.JSONDecodeError) as exc:
