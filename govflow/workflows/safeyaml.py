@@ -13,7 +13,9 @@ The limits (:class:`YamlLimits`) can be raised per process with the environment 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, replace
+from io import FileIO
 from pathlib import Path
 from typing import Any
 
@@ -88,18 +90,38 @@ class YamlFault(Exception):
 
 
 def read_yaml_file(path: str | Path, limits: YamlLimits | None = None) -> str:
-    """The text of a YAML file: at most ``max_bytes``, UTF-8 (a bad byte is named by place)."""
+    """The text of a YAML file: at most ``max_bytes``, UTF-8 (a bad byte is named by place).
+
+    At most ``max_bytes + 1`` bytes are read, whatever ``stat`` says: a file that grows while
+    it is read, a FIFO or a device (``/dev/zero``) is refused at the limit, not read whole."""
     limits = limits or YamlLimits.from_env()
     file = Path(path)
     try:
-        size = file.stat().st_size
-        if size > limits.max_bytes:
-            raise YamlFault(None, None, limits.exceeded("max_bytes", f"the file has {size:,} "
-                                                                     "bytes"))
-        data = file.read_bytes()
+        with file.open("rb", buffering=0) as stream:  # unbuffered: no read-ahead past the cap
+            data = _read_at_most(stream, limits.max_bytes + 1)
+            if len(data) > limits.max_bytes:
+                found = os.fstat(stream.fileno())
+                size = (f"{found.st_size:,} bytes" if stat.S_ISREG(found.st_mode)
+                        and found.st_size > limits.max_bytes
+                        else f"more than {limits.max_bytes:,} bytes")
+                raise YamlFault(None, None, limits.exceeded("max_bytes", f"the file has {size}"))
     except OSError as exc:
         raise YamlFault(None, None, f"cannot read the file: {exc.strerror or exc}") from exc
     return decode_utf8(data)
+
+
+def _read_at_most(stream: FileIO, most: int) -> bytes:
+    """Up to ``most`` bytes of an unbuffered ``stream``: each read asks for no more than is
+    still wanted, so nothing past ``most`` is taken from a pipe."""
+    chunks: list[bytes] = []
+    wanted = most
+    while wanted > 0:
+        chunk = stream.read(wanted)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks)
 
 
 def decode_utf8(data: bytes) -> str:
