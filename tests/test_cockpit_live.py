@@ -30,6 +30,7 @@ from govflow.demo.run import run_demo
 from govflow.grid.persist import load_from_store
 from govflow.kernels.snapshot import from_store
 from govflow.store import open_store
+from tests.conftest import SHANGHAI
 from tests.service_fixtures import ROOT, Server, make_keys, start_server
 
 pytestmark = pytest.mark.slow
@@ -277,6 +278,43 @@ def test_drill_down_and_live_change(server: Server, browser: Any, shots: Path) -
     browser.save_screenshot(str(shots / "6-after-trigger.png"))
     assert by_key["backlog"]["shown"] == browser.find_element(By.ID, "kpi-backlog").text
     client.close()
+
+
+def test_the_case_page_draws_the_escalation_ladder(server: Server, browser: Any,
+                                                  shots: Path) -> None:
+    """A 12345 order put into handling over the API shows the hotline's ladder on its case
+    page: three steps (community yellow, street red, district), each with the time it falls
+    due, the same as the store's pending ladder timers."""
+    from selenium.webdriver.common.by import By
+
+    cell = "410102001001001"
+    with httpx.Client(base_url=server.url, headers=server.headers("chief"), timeout=30) as client:
+        opened = client.post("/api/v1/cases", json={"workflow": "hotline", "cell": cell,
+                                                    "data": {"kind": "complaint"}})
+        assert opened.status_code == 201, opened.text
+        case_id = opened.json()["id"]
+        for trigger in ("sign", "start"):
+            fired = client.post(f"/api/v1/cases/{case_id}/fire", json={"trigger": trigger})
+            assert fired.status_code == 200, fired.text
+    assert fired.json()["state"] == "handling"
+    store = open_store(server.store_url)
+    try:
+        due = sorted(t.due_at for t in store.pending_timers(case_id) if t.kind == "ladder")
+    finally:
+        store.close()
+    assert len(due) == 3
+    browser.get(f"{server.url}/#node={cell}&kpi=on_time_rate&days={DAYS}&case={case_id}")
+    _rendered(browser, cell, case_id)
+    steps = browser.find_elements(By.CSS_SELECTOR, "#ladder .step")
+    assert [s.get_attribute("data-step") for s in steps] == ["1", "2", "3"]
+    assert all("pending" in (s.get_attribute("class") or "") for s in steps)
+    texts = [s.text for s in steps]
+    assert "社区" in texts[0] and "黄牌" in texts[0] and "街道" in texts[1] and "红牌" in texts[1]
+    assert "区 district" in texts[2]
+    shown = [t.split("待 ")[1][:16] for t in texts]
+    local = [d.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") for d in due]
+    assert shown == local, (shown, local)
+    browser.save_screenshot(str(shots / "7-ladder.png"))
 
 
 def test_map_and_geojson_serve_every_cell(server: Server) -> None:

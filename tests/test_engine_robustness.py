@@ -161,7 +161,10 @@ def test_an_extension_after_a_missed_deadline_keeps_the_breach(engine: Engine) -
     assert case.breached_at is None
     engine.tick()
     case = engine.case(case_id)
-    assert case.breached_at is not None and case.light == "red" and case.escalation == 1
+    # due 10-20 10:00 with the extension: the hotline's ladder took the community step then
+    # and the street step two work days later (10-22), both due by 10-23
+    assert case.breached_at is not None and case.light == "red" and case.escalation == 2
+    assert case.owner == CELL[:9]
     _same_as_replay(engine, case_id)
 
 

@@ -29,7 +29,11 @@ KIND_LABELS = {
     "revisit": "回访 revisit", "step": "办理 step", "closed": "结案 closed",
 }
 TIMER_LABELS = {"yellow": "黄灯预警 yellow at", "red": "红灯 / 期限 deadline",
-                "supervise": "督办 supervision at", "revisit": "回访 revisit at"}
+                "supervise": "督办 supervision at", "revisit": "回访 revisit at",
+                "ladder": "逐级升级 ladder step at"}
+#: where a ladder step sends a case, as a leader reads it
+LADDER_TO = {"up": "上一级 one tier up", "community": "社区 community", "street": "街道 street",
+             "district": "区 district"}
 #: open cases first, the reddest first, then the latest opened
 _LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2}
 
@@ -76,12 +80,56 @@ def _event(event: Event, zone: tzinfo, states: dict[str, str]) -> dict[str, Any]
             "to_title": states.get(event.dest, event.dest), "reason": event.reason}
 
 
+def _node_name(grid: Any, code: str) -> str:
+    """The grid's name of a node, or its code where the engine's grid names none."""
+    try:
+        return str(grid.node(code).name)
+    except Exception:  # a hierarchy that reads codes only (or a node since removed)
+        return code
+
+
+def ladder(case: Case, spec: Any, events: list[Event], timers: list[Any], grid: Any,
+           zone: tzinfo) -> list[dict[str, Any]]:
+    """The escalation ladder of the case's current state, step by step: where each step
+    sends the case and the 督办 level it sets, and its status: ``taken`` (when, to whom, who
+    was on duty), ``pending`` (when it is due) or ``passed`` (its time came with nothing to
+    change: the case was already that high). Empty when the state has no ladder."""
+    deadline = spec.states[case.state].deadline if case.state in spec.states else None
+    steps = deadline.on_breach.ladder if deadline is not None else ()
+    if not steps:
+        return []
+    taken: dict[int, Event] = {}
+    for e in events:
+        if (e.trigger == "escalate" and e.at >= case.state_entered_at
+                and isinstance(e.data.get("step"), int)):
+            taken[e.data["step"]] = e
+    due = {int(t.payload["step"]) + 1: t.due_at for t in timers
+           if t.kind == "ladder" and isinstance(t.payload.get("step"), int)}
+    out = []
+    for n, step in enumerate(steps, start=1):
+        row: dict[str, Any] = {
+            "step": n, "to": step.to, "to_label": LADDER_TO.get(step.to, step.to),
+            "after": str(step.after) if step.after is not None else None,
+            "level": step.level, "status": "passed", "at": None}
+        event = taken.get(n)
+        if event is not None:
+            owner = str(event.data.get("to_owner", ""))
+            row.update(status="taken", at=_when(event.at, zone), owner=owner,
+                       owner_name=_node_name(grid, owner), on_duty=event.data.get("on_duty"))
+        elif n in due:
+            row.update(status="pending", at=_when(due[n], zone))
+        out.append(row)
+    return out
+
+
 def timeline(store: Any, case_id: str, zone: tzinfo, *, engine: Any = None
              ) -> dict[str, Any]:
-    """One case: its summary, every event, the pending deadlines and the key moments."""
+    """One case: its summary, every event, the pending deadlines, the key moments and, where
+    its state has one, its escalation ladder."""
     case = store.get_case(case_id)
     states: dict[str, str] = {}
     title = case.workflow
+    spec = None
     if engine is not None:
         from govflow.errors import GovflowError
 
@@ -97,14 +145,18 @@ def timeline(store: Any, case_id: str, zone: tzinfo, *, engine: Any = None
                 if getattr(state, "final", False):
                     finals.append(name)
             states["__final__"] = ",".join(finals)
-    events = [_event(e, zone, states) for e in store.history(case_id)]
+    history = store.history(case_id)
+    pending = store.pending_timers(case_id)
+    events = [_event(e, zone, states) for e in history]
     timers = [{"kind": t.kind, "label": TIMER_LABELS.get(t.kind, t.kind),
-               "due_at": _when(t.due_at, zone)} for t in store.pending_timers(case_id)]
+               "due_at": _when(t.due_at, zone)} for t in pending]
+    steps = (ladder(case, spec, history, pending, engine.grid, zone)
+             if spec is not None and case.closed_at is None else [])
     moments = {kind: [e["at"] for e in events if e["kind"] == kind]
                for kind in ("yellow", "red", "escalation", "revisit", "supervision",
                             "extension")}
     actors = sorted({(e["actor"], e["role"]) for e in events})
     return {"case": case_summary(case, zone), "workflow_title": title,
             "state_title": states.get(case.state, case.state), "events": events,
-            "pending": timers, "moments": moments,
+            "pending": timers, "moments": moments, "ladder": steps,
             "actors": [{"actor": a, "role": r} for a, r in actors]}

@@ -78,7 +78,7 @@ class Batch:
         """Write an event into the open change and apply it to the case."""
         event = Event(
             case_id=case.id, seq=case.events + 1, at=self.now, actor=actor.id,
-            role=_role(actor), trigger=trigger,
+            role=role_names(actor), trigger=trigger,
             source=case.state if source is None else source,
             dest=case.state if dest is None else dest, reason=reason, data=data or {},
         )
@@ -176,11 +176,24 @@ class Batch:
 _ROLE_NAMES: dict[frozenset[str], str] = {}
 
 
-def _role(actor: Actor) -> str:
-    """The actor's roles as the event log writes them (cached: one per set of roles)."""
+def role_names(actor: Actor) -> str:
+    """The actor's roles as the event log writes them, sorted and joined by commas (cached:
+    one per set of roles). An actor holding more than the log's column keeps (a commander
+    with every role) is written as the first roles and ``+N`` for the rest: the actor id and
+    its key's full roles stay on record."""
     name = _ROLE_NAMES.get(actor.roles)
     if name is None:
-        name = _ROLE_NAMES[actor.roles] = ",".join(sorted(actor.roles))
+        name = ",".join(sorted(actor.roles))
+        if len(name) > widths.NAME:
+            kept: list[str] = []
+            roles = sorted(actor.roles)
+            for n, role in enumerate(roles):
+                more = f",+{len(roles) - n}"
+                if len(",".join([*kept, role])) + len(more) > widths.NAME:
+                    name = ",".join(kept) + more if kept else more[1:]
+                    break
+                kept.append(role)
+        _ROLE_NAMES[actor.roles] = name
     return name
 
 

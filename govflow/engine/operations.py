@@ -10,7 +10,7 @@ from typing import Any
 
 from govflow.clock import as_utc
 from govflow.engine.actions import ActionContext
-from govflow.engine.batch import Batch, new_case_id
+from govflow.engine.batch import Batch, new_case_id, role_names
 from govflow.engine.deadlines import any_provisional, deadline_times, entry_timers
 from govflow.engine.door import check_fields
 from govflow.engine.machine import role_allows
@@ -86,7 +86,7 @@ def open_case(batch: Batch, req: OpenRequest, actor: Actor) -> Case:
         "data": data, "due_at": None,
     }
     case_id = new_case_id()
-    event = Event(case_id, 1, at, actor.id, ",".join(sorted(actor.roles)), "open", "",
+    event = Event(case_id, 1, at, actor.id, role_names(actor), "open", "",
                   spec.initial, "", payload)
     case = new_case(event)
     check_scope(batch, case, actor, "open")

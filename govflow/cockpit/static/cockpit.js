@@ -329,6 +329,16 @@
         (e.reason ? ' · ' + esc(short(e.reason, 60)) : '') +
         '</span></li>';
     }).join('');
+    var LEVELS = {yellow: '黄牌督办 yellow', red: '红牌督办 red'};
+    $('ladder').innerHTML = tl.ladder.length ? '<h3>逐级升级 escalation ladder</h3>' + tl.ladder.map(function (s) {
+      var what = esc(s.to_label) + (s.level ? ' · ' + esc(LEVELS[s.level] || s.level) : '') +
+        (s.after ? ' · 超期后 ' + esc(s.after) : ' · 超期即 at the breach');
+      var status = s.status === 'taken' ? '已升级 ' + esc(t(s.at)) + ' → ' + esc(s.owner_name) +
+          (s.on_duty ? ' (' + esc(s.on_duty) + ')' : '')
+        : s.status === 'pending' ? '待 ' + esc(t(s.at)) : '无需升级 nothing to change';
+      return '<div class="small step ' + esc(s.status) + '" data-step="' + s.step + '">第' + s.step +
+        '级 ' + what + ' — ' + status + '</div>';
+    }).join('') : '';
     $('pending').innerHTML = tl.pending.length ? '<h3>待到期 pending deadlines</h3>' + tl.pending.map(function (p) {
       return '<div class="small">' + esc(p.label) + ' ' + esc(t(p.due_at)) + '</div>';
     }).join('') : '<div class="small muted">无待到期期限 no pending deadline</div>';
