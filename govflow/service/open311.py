@@ -1,12 +1,14 @@
 """Open311 GeoReport v2 under ``/open311/v2``: discovery, services, requests, tokens.
 
-Reads are anonymous. ``POST requests`` needs ``api_key``, a govflow service key (``govflow
-keys add``): the request is made as that key's actor, so the engine's role and scope checks
-apply. The posted request is located on a cell of the stored grid (``lat``/``long``, or
-``address_id`` naming a cell), validated as an :class:`~govflow.plugins.open311.Open311Submission`
-and mapped by the rules of the ``open311`` source, as intake maps a pulled record; the case
-it opens goes through the group committer like any API write. A case is opened at once, so
-the answer carries its ``service_request_id`` and the token is that same id.
+Reads are anonymous. Errors on every path under ``/open311`` (unknown paths and oversize
+bodies included) are Open311's lists (:data:`ERROR_FORMAT`). ``POST requests`` needs
+``api_key``, a govflow service key (``govflow keys add``): the request is made as that key's
+actor, so the engine's role and scope checks apply. The posted request is located on a cell
+of the stored grid (``lat``/``long``, or ``address_id`` naming a cell), validated as an
+:class:`~govflow.plugins.open311.Open311Submission` and mapped by the rules of the
+``open311`` source, as intake maps a pulled record; the case it opens goes through the
+group committer like any API write. A case is opened at once, so the answer carries its
+``service_request_id`` and the token is that same id.
 """
 
 from __future__ import annotations
@@ -28,11 +30,42 @@ from govflow.plugins.rules import NoRuleMatched, OpenCase, apply_rules
 from govflow.records import Actor, Case
 from govflow.service.context import ADMIN_ROLE, ServiceContext, actor_of
 from govflow.service.keys import authenticate
-from govflow.service.open311_format import Open311Error, answer, check_format, errors, status_for
+from govflow.service.open311_format import (
+    Open311Error,
+    answer,
+    check_format,
+    errors,
+    format_of,
+    status_for,
+)
 from govflow.service.open311_requests import list_query, parse_time, request_view
+from govflow.service.problems import ErrorFormat
 
 PREFIX = "/open311/v2"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
+#: the paths shown in a 404's description
+PATHS = ("discovery", "services", "services/{service_code}", "requests",
+         "requests/{service_request_id}", "tokens/{token}")
+
+
+def error_answer(path: str, status: int, description: str,
+                 headers: Mapping[str, str] | None = None) -> Response:
+    """An error that reached the server's handlers (an unknown path, a wrong method, a body
+    over the size limit, a crash) on an Open311 path, in Open311's format: the path's suffix
+    picks JSON or XML."""
+    if status == 404:
+        description = (f"{path} is not an Open311 path here; the paths are "
+                       f"{', '.join(PREFIX + '/' + p for p in PATHS)}, each ending in .json "
+                       f"or .xml ({PREFIX}/discovery.json lists the endpoint)")
+    elif status == 405:
+        allowed = next((v for k, v in (headers or {}).items() if k.lower() == "allow"), "")
+        description = (f"{description}: {path} takes {allowed or 'another method'}; only "
+                       f"{PREFIX}/requests takes POST")
+    return errors(format_of(path), status, description, headers)
+
+
+#: errors on every path under /open311 are Open311's lists (see govflow.service.problems)
+ERROR_FORMAT = ErrorFormat("/open311", error_answer)
 
 
 def router(ctx: ServiceContext) -> APIRouter:
