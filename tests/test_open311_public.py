@@ -1,4 +1,4 @@
-"""The Open311 face's errors: every path under /open311 answers in Open311's format.
+"""How much one Open311 list may read, and the Open311 face's errors.
 
 A real ``govflow serve`` (SQLite file) driven with httpx, on the
 generated district's grid and the urban_management plugin's open311 rules, like
@@ -14,6 +14,7 @@ import httpx
 import pytest
 from defusedxml import ElementTree as SafeET
 
+from govflow.service.open311_requests import ANON_DEPTH, KEY_DEPTH, MAX_ROWS
 from tests.service_fixtures import Server, make_keys, start_server
 from tests.test_open311_service import ROOT, _grid, _point
 
@@ -69,6 +70,40 @@ def _error(response: httpx.Response, status: int, fmt: str = "json") -> str:
     assert [c.tag for c in root[0]] == ["code", "description"]
     assert root.findtext("error/code") == str(status)
     return root.findtext("error/description") or ""
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_list_reads_a_bounded_number_of_rows(server: Server, fmt: str) -> None:
+    """page × page_size is what a list reads: without a key at most 5,000 rows deep, with a
+    key 20,000; the page size at most 1,000. Refusals name the limit and the way out."""
+    base = f"{server.url}/open311/v2/requests.{fmt}"
+    last_anonymous = ANON_DEPTH // MAX_ROWS
+    assert httpx.get(base, params={"page": last_anonymous}, timeout=30).status_code == 200
+
+    deep = httpx.get(base, params={"page": last_anonymous + 1}, timeout=30)
+    text = _error(deep, 400, fmt)
+    assert f"past row {ANON_DEPTH:,}" in text and "without a key" in text
+    assert "start_date/end_date" in text and "Authorization: Bearer" in text
+    small_pages = httpx.get(base, params={"page": ANON_DEPTH // 10 + 1, "page_size": 10},
+                            timeout=30)
+    assert f"past row {ANON_DEPTH:,}" in _error(small_pages, 400, fmt)
+    in_url = httpx.get(base, params={"page": last_anonymous + 1,
+                                     "api_key": server.keys["app"]}, timeout=30)
+    assert "Authorization: Bearer" in _error(in_url, 400, fmt)  # a key in the URL is not read
+
+    keyed = httpx.get(base, params={"page": last_anonymous + 1},
+                      headers=server.headers("app"), timeout=30)
+    assert keyed.status_code == 200, keyed.text
+    too_deep = httpx.get(base, params={"page": KEY_DEPTH // MAX_ROWS + 1},
+                         headers=server.headers("app"), timeout=30)
+    text = _error(too_deep, 400, fmt)
+    assert f"past row {KEY_DEPTH:,}" in text and "with a key" in text
+    assert "Authorization" not in text
+    bad_key = httpx.get(base, headers={"Authorization": "Bearer gfk_not-a-key"}, timeout=30)
+    assert "not known" in _error(bad_key, 403, fmt)
+
+    wide = httpx.get(base, params={"page_size": MAX_ROWS + 1}, timeout=30)
+    assert f"from 1 to {MAX_ROWS}" in _error(wide, 400, fmt)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

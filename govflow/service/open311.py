@@ -1,10 +1,12 @@
 """Open311 GeoReport v2 under ``/open311/v2``: discovery, services, requests, tokens.
 
-Reads are anonymous. Errors on every path under ``/open311`` (unknown paths and oversize
-bodies included) are Open311's lists (:data:`ERROR_FORMAT`). ``POST requests`` needs
-``api_key``, a govflow service key (``govflow keys add``): the request is made as that key's
-actor, so the engine's role and scope checks apply. The posted request is located on a cell
-of the stored grid (``lat``/``long``, or ``address_id`` naming a cell), validated as an
+Reads are anonymous; a list read with a key (``Authorization: Bearer``) may page deeper
+(:data:`~govflow.service.open311_requests.KEY_DEPTH` rows rather than ``ANON_DEPTH``).
+Errors on every path under ``/open311`` (unknown paths and oversize bodies included) are
+Open311's lists (:data:`ERROR_FORMAT`). ``POST requests`` needs ``api_key``, a govflow
+service key (``govflow keys add``): the request is made as that key's actor, so the
+engine's role and scope checks apply. The posted request is located on a cell of the stored
+grid (``lat``/``long``, or ``address_id`` naming a cell), validated as an
 :class:`~govflow.plugins.open311.Open311Submission` and mapped by the rules of the
 ``open311`` source, as intake maps a pulled record; the case it opens goes through the
 group committer like any API write. A case is opened at once, so the answer carries its
@@ -126,11 +128,14 @@ def router(ctx: ServiceContext) -> APIRouter:
             return answer(fmt, "service_definition", {"service_code": code, "attributes": []})
         return await guarded(fmt, work)
 
-    @api.get("/requests.{fmt}", summary="service requests (bounded: 90 days, 1,000 rows)")
+    @api.get("/requests.{fmt}", summary="service requests (bounded: 90 days, 1,000 rows a "
+                                        "page, 5,000 rows deep without a key)")
     async def requests(request: Request, fmt: str) -> Response:
         async def work() -> Response:
             checked(request, fmt)
-            found = list_query(dict(request.query_params), known, engine.clock.now())
+            keyed = await _keyed(ctx, request)
+            found = list_query(dict(request.query_params), known, engine.clock.now(),
+                               keyed=keyed)
 
             def read() -> list[dict[str, Any]]:
                 page = ctx.store.search_cases(found.query)  # type: ignore[attr-defined]
@@ -248,6 +253,16 @@ async def _form(request: Request) -> dict[str, str]:
     for key, value in request.query_params.items():
         fields.setdefault(key, value)
     return fields
+
+
+async def _keyed(ctx: ServiceContext, request: Request) -> bool:
+    """Whether a list read carries a live key (``Authorization: Bearer KEY``, which may page
+    deeper); a bad key is 403, as on a post. A key in the URL is not read (proxies log URLs)."""
+    header = request.headers.get("authorization")
+    if not header:
+        return False
+    await ctx.read(lambda: authenticate(ctx.keys, header))
+    return True
 
 
 async def _actor(ctx: ServiceContext, request: Request, form: Mapping[str, str]) -> Actor:

@@ -21,8 +21,12 @@ from govflow.store.query import CaseQuery
 #: the spec's bounds: a request list spans at most 90 days and holds at most 1,000 rows
 WINDOW = timedelta(days=90)
 MAX_ROWS = 1000
-#: the deepest row a ``page`` may reach (narrow with dates or updated_after beyond it)
-MAX_DEPTH = 50_000
+#: the deepest row a ``page`` may reach: the store reads every row before the page (there is
+#: no offset), so ``page`` × ``page_size`` is what one list request reads. A caller without
+#: a key reads at most ANON_DEPTH rows deep, one with a govflow key KEY_DEPTH; beyond that,
+#: narrow the list with start_date/end_date or a later updated_after.
+ANON_DEPTH = 5_000
+KEY_DEPTH = 20_000
 
 
 def parse_time(name: str, text: str | None) -> datetime | None:
@@ -60,7 +64,7 @@ class ListQuery:
 
 
 def list_query(params: Mapping[str, str], services: Mapping[str, Service],
-               now: datetime) -> ListQuery:
+               now: datetime, *, keyed: bool = False) -> ListQuery:
     """The store query for a request list (the spec's filters and bounds).
 
     ``service_request_id`` (a comma list, at most 1,000) overrides every other filter, as the
@@ -68,7 +72,8 @@ def list_query(params: Mapping[str, str], services: Mapping[str, Service],
     90 days (default: the 90 days before ``end_date`` or now), unless the
     ``updated_after``/``updated_before`` extension is used without them (an incremental
     reader's window). ``page``/``page_size`` (extension; page size at most 1,000, the
-    default) page through the rows in the order the requests were made.
+    default) page through the rows in the order the requests were made, to row
+    :data:`ANON_DEPTH` without a key and :data:`KEY_DEPTH` with one (``keyed``).
     """
     categories = tuple(dict.fromkeys(s.category for s in services.values()))
     ids = _split(params.get("service_request_id"))
@@ -104,14 +109,26 @@ def list_query(params: Mapping[str, str], services: Mapping[str, Service],
         if end < start:
             raise Open311Error(400, "end_date is before start_date")
     size = _whole("page_size", params.get("page_size"), MAX_ROWS, 1, MAX_ROWS)
-    page = _whole("page", params.get("page"), 1, 1, MAX_DEPTH)
-    if page * size > MAX_DEPTH:
-        raise Open311Error(400, f"page {page} of {size} rows reaches past row {MAX_DEPTH}; "
-                                "narrow the list with start_date/end_date or updated_after")
+    depth = KEY_DEPTH if keyed else ANON_DEPTH
+    page = _whole("page", params.get("page"), 1, 1, KEY_DEPTH)
+    if page * size > depth:
+        raise Open311Error(400, _too_deep(page, size, keyed))
     query = CaseQuery(categories=categories, open=is_open, opened_after=start,
                       opened_before=None if end is None else end + timedelta(microseconds=1),
                       updated_after=after, updated_before=before, limit=page * size)
     return ListQuery(query, (page - 1) * size)
+
+
+def _too_deep(page: int, size: int, keyed: bool) -> str:
+    depth = KEY_DEPTH if keyed else ANON_DEPTH
+    who = "a list read with a key" if keyed else "a list read without a key"
+    fix = ("narrow the list with start_date/end_date (or a later updated_after, or "
+           "updated_before) so it needs fewer pages")
+    if not keyed:
+        fix += (f", or send a govflow key as `Authorization: Bearer KEY` to read to row "
+                f"{KEY_DEPTH:,}")
+    return (f"page {page} of {size} rows reaches row {page * size:,}, past row {depth:,}, "
+            f"the deepest {who} may reach; {fix}")
 
 
 def status_notes(event: Event | None) -> str:
