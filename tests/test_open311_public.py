@@ -1,12 +1,14 @@
-"""How much one Open311 list may read, and the Open311 face's errors.
+"""What the Open311 face shows the public, how much one list may read, and its errors.
 
-A real ``govflow serve`` (SQLite file) driven with httpx, on the
+A real ``govflow serve`` (SQLite file, and PostgreSQL for the notes) driven with httpx, on the
 generated district's grid and the urban_management plugin's open311 rules, like
 ``test_open311_service``. The server takes bodies of at most 2,048 bytes here.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,13 +17,22 @@ import pytest
 from defusedxml import ElementTree as SafeET
 
 from govflow.service.open311_requests import ANON_DEPTH, KEY_DEPTH, MAX_ROWS
+from tests.conftest import postgres_url
 from tests.service_fixtures import Server, make_keys, start_server
-from tests.test_open311_service import ROOT, _grid, _point
+from tests.test_open311_service import ROOT, _grid, _point, _xml_items
 
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "app": (("reporter",), ()),
+    "registrar": (("registrar",), ()),
+    "cadre": (("cadre",), ()),
 }
 MAX_BODY = 2048
+#: what the internal note and the supervision carry: none of it may reach an Open311 reader
+NOTE_TEXT = "INTERNAL: caller is a repeat complainer, do not call back"
+NOTE_ACTOR = "staff-4471-secret"
+NOTE_DATA = "13800001111"
+SUPERVISE_TEXT = "INTERNAL: district head asked about this one"
+PUBLIC_REASON = "filed: a road crew will assess the hole"
 
 
 def _serve(store_url: str) -> Server:
@@ -70,6 +81,105 @@ def _error(response: httpx.Response, status: int, fmt: str = "json") -> str:
     assert [c.tag for c in root[0]] == ["code", "description"]
     assert root.findtext("error/code") == str(status)
     return root.findtext("error/description") or ""
+
+
+def _write_note(store_url: str, case_id: str) -> None:
+    """An internal note, as a plugin or a back-office tool writes one (no HTTP route)."""
+    from govflow.engine.engine import Engine
+    from govflow.plugins import PluginHost
+    from govflow.plugins.loading import import_plugin
+    from govflow.records import Actor
+    from govflow.store.sql import SqlStore
+
+    um = import_plugin("urban_management", ROOT / "plugins")
+    store = SqlStore(store_url)
+    try:
+        engine = Engine(ROOT / "workflows.yaml", store=store, grid=_grid(),
+                        plugins=PluginHost([um.UrbanManagement()], entry_points=False, env={}))
+        engine.note(case_id, "comment", actor=Actor.of(NOTE_ACTOR, "registrar"),
+                    reason=NOTE_TEXT, data={"phone": NOTE_DATA, "guard": "data.returns >= 3"})
+    finally:
+        store.close()
+
+
+def _reads(server: Server, case_id: str) -> dict[str, str]:
+    """Every Open311 read that shows the request: one and listed, JSON and XML (text)."""
+    base = f"{server.url}/open311/v2"
+    found = {}
+    for fmt in ("json", "xml"):
+        for name, url, params in (
+                ("one", f"{base}/requests/{case_id}.{fmt}", {}),
+                ("by_id", f"{base}/requests.{fmt}", {"service_request_id": case_id}),
+                ("list", f"{base}/requests.{fmt}", {"service_code": "pothole"})):
+            got = httpx.get(url, params=params, timeout=30)
+            assert got.status_code == 200, got.text
+            found[f"{name}.{fmt}"] = got.text
+    return found
+
+
+def _notes_everywhere(server: Server, case_id: str) -> str:
+    """The request's status_notes, the same in every read; no internal text in any read."""
+    notes = set()
+    for key, text in _reads(server, case_id).items():
+        for secret in (NOTE_TEXT, NOTE_ACTOR, NOTE_DATA, SUPERVISE_TEXT, "data.returns"):
+            assert secret not in text, f"{key} shows {secret!r}"
+        if key.endswith(".json"):
+            rows = {r["service_request_id"]: r for r in json.loads(text)}
+        else:
+            rows = {r["service_request_id"]: r for r in _xml_items(text)}
+        notes.add(rows[case_id]["status_notes"])
+    [shown] = notes
+    return shown
+
+
+def status_notes_are_public_only(server: Server) -> None:
+    """status_notes is a state change's reason or the state's fixed text: never a note's
+    text, actor or data, nor an engine event's (supervision) reason."""
+    posted = _post(server, description="hole at the crossing")
+    assert posted.status_code == 201, posted.text
+    case_id = posted.json()[0]["service_request_id"]
+    assert _notes_everywhere(server, case_id) == "上报 (reported)"
+
+    _write_note(server.store_url, case_id)  # the note is now the case's last event
+    history = httpx.get(f"{server.url}/api/v1/cases/{case_id}/history",
+                        headers=server.headers("cadre"), timeout=30).json()["events"]
+    assert history[-1]["reason"] == NOTE_TEXT  # the note is there, and last
+    assert _notes_everywhere(server, case_id) == "上报 (reported)"
+
+    fired = httpx.post(f"{server.url}/api/v1/cases/{case_id}/fire",
+                       headers=server.headers("registrar"),
+                       json={"trigger": "register", "reason": PUBLIC_REASON}, timeout=30)
+    assert fired.status_code == 200, fired.text
+    assert _notes_everywhere(server, case_id) == PUBLIC_REASON
+
+    supervised = httpx.post(f"{server.url}/api/v1/cases/{case_id}/supervise",
+                            headers=server.headers("cadre"),
+                            json={"level": "yellow", "reason": SUPERVISE_TEXT}, timeout=30)
+    assert supervised.status_code == 200, supervised.text
+    assert _notes_everywhere(server, case_id) == "立案 (registered)"
+
+    _write_note(server.store_url, case_id)
+    assert _notes_everywhere(server, case_id) == "立案 (registered)"
+
+
+def test_status_notes_never_show_internal_notes(server: Server) -> None:
+    status_notes_are_public_only(server)
+
+
+@pytest.mark.postgres
+def test_status_notes_never_show_internal_notes_on_postgresql() -> None:
+    """The same on PostgreSQL (the page's last events are one statement there too)."""
+    from govflow.store.sql import SqlStore
+
+    url = f"{postgres_url()}?schema=gf_o311p_{uuid.uuid4().hex[:10]}"
+    try:
+        running = _serve(url)
+        try:
+            status_notes_are_public_only(running)
+        finally:
+            running.stop()
+    finally:
+        SqlStore(url).drop_schema()
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

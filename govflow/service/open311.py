@@ -212,7 +212,20 @@ def _views(ctx: ServiceContext, cases: list[Case],
            by_category: Mapping[str, Service]) -> list[dict[str, Any]]:
     lasts = ctx.store.last_events([c.id for c in cases])  # type: ignore[attr-defined]
     zone = ctx.zone
-    return [request_view(c, lasts.get(c.id), by_category, zone) for c in cases]
+    return [request_view(c, lasts.get(c.id), by_category, zone, _state_text(ctx, c))
+            for c in cases]
+
+
+def _state_text(ctx: ServiceContext, case: Case) -> str:
+    """The fixed public text of a case's state: its title and name (``结案 (closed)``), or
+    the name alone when the workflow gives no title or no longer has the version."""
+    try:
+        spec = ctx.engine.workflow(case.workflow, case.version)
+    except GovflowError:
+        return case.state
+    state = spec.states.get(case.state)
+    title = state.title if state is not None else ""
+    return f"{title} ({case.state})" if title and title != case.state else case.state
 
 
 def _one(ctx: ServiceContext, request_id: str,

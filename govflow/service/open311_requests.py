@@ -3,6 +3,11 @@
 A request is a case of one of the services' categories. Its ``updated_datetime`` and
 ``status_notes`` come from the case's last event, read for a whole page in one statement
 (``Store.last_events``); the page itself is one ``search_cases`` statement.
+
+``status_notes`` is public text only: the reason of the last event when that event is the
+opening or a workflow transition (:func:`is_public`), otherwise a fixed text of the case's
+state (its title and name). A note's text, an engine event's reason, actor ids and event
+data never reach it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from govflow.engine.reducer import ENGINE_EVENTS
 from govflow.plugins.open311 import Service
 from govflow.records import Case, Event
 from govflow.service.open311_format import Open311Error
@@ -131,28 +137,34 @@ def _too_deep(page: int, size: int, keyed: bool) -> str:
             f"the deepest {who} may reach; {fix}")
 
 
-def status_notes(event: Event | None) -> str:
-    if event is None:
-        return ""
-    if event.reason:
-        return event.reason
-    if not event.source:
-        return f"opened ({event.dest})"
-    if event.source != event.dest:
-        return f"{event.trigger}: {event.source} → {event.dest}"
-    return event.trigger
+def is_public(event: Event) -> bool:
+    """Whether ``event`` is a change of state the public may read the reason of: the opening
+    or a transition of the case's workflow. Notes (``data.note``: comments, merges, photos)
+    and the engine's own events (deadline lights, escalation, extension, supervision,
+    revisits, replans, moves) are internal: their reasons, actors and data are never shown."""
+    if event.data.get("note"):
+        return False
+    return event.trigger == "open" or event.trigger not in ENGINE_EVENTS
+
+
+def status_notes(last: Event | None, state_text: str) -> str:
+    """The public ``status_notes``: the reason given with the change that put the request in
+    its state while that change is its latest event, else the state's fixed text."""
+    if last is not None and last.reason and is_public(last):
+        return last.reason
+    return state_text
 
 
 def request_view(case: Case, last: Event | None, by_category: Mapping[str, Service],
-                 zone: tzinfo) -> dict[str, Any]:
-    """A case as a GeoReport v2 service request."""
+                 zone: tzinfo, state_text: str) -> dict[str, Any]:
+    """A case as a GeoReport v2 service request (``state_text``: its state's fixed text)."""
     data = case.data
     service = by_category.get(case.category)
     code = data.get("service_code") if isinstance(data.get("service_code"), str) else None
     return {
         "service_request_id": case.id,
         "status": "closed" if case.closed_at is not None else "open",
-        "status_notes": status_notes(last),
+        "status_notes": status_notes(last, state_text),
         "service_name": service.name if service else case.category,
         "service_code": code or (service.code if service else case.category),
         "description": _str(data.get("description")),
