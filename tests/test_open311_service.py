@@ -129,7 +129,7 @@ def round_trip(server: Server) -> None:
     assert shown["description"] == "deep hole by the bus stop"
     assert shown["media_url"] == "https://example.org/hole.jpg"
     assert (shown["lat"], shown["long"]) == (pytest.approx(lat), pytest.approx(lon))
-    assert shown["status_notes"] == "opened (reported)"
+    assert shown["status_notes"] == "上报 (reported)"  # the state's fixed text (title, name)
 
     xml = httpx.get(f"{server.url}/open311/v2/requests/{request_id}.xml", timeout=30)
     assert xml.headers["content-type"].startswith("text/xml")

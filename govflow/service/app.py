@@ -3,7 +3,9 @@
 ``create_app(config)`` opens the store and engine the config names; ``create_app(context=…)``
 serves a context made elsewhere (tests, an embedding application). The routers come from
 the modules named in :data:`ROUTERS`; each module exposes ``router(ctx) -> APIRouter``, and
-a module that is not there is skipped (so the parts ship independently).
+a module that is not there is skipped (so the parts ship independently). A module with an
+error format of its own also exposes ``ERROR_FORMAT`` (a :class:`problems.ErrorFormat`):
+errors under its prefix, the body limit's 413 and unknown paths included, use it.
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ def create_app(
         openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None,
     )
     app.state.govflow = ctx
-    problems.install(app)
     app.include_router(health.router(ctx))
+    formats: list[problems.ErrorFormat] = []
     for name in ROUTERS:
         try:
             module = importlib.import_module(name)
@@ -73,17 +75,24 @@ def create_app(
                 raise
             continue
         app.include_router(module.router(ctx))
-    app.add_middleware(_BodyLimit, limit=ctx.config.max_body_bytes)
+        own = getattr(module, "ERROR_FORMAT", None)
+        if isinstance(own, problems.ErrorFormat):
+            formats.append(own)
+    problems.install(app, formats)
+    app.add_middleware(_BodyLimit, limit=ctx.config.max_body_bytes, formats=tuple(formats))
     app.add_middleware(_Measure, metrics=ctx.metrics)
     return app
 
 
 class _BodyLimit:
-    """Refuse request bodies over ``limit`` bytes (413), by header or as they stream in."""
+    """Refuse request bodies over ``limit`` bytes (413), by header or as they stream in; the
+    answer is in the error format of the path (a problem document, or e.g. Open311's)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int,
+                 formats: tuple[problems.ErrorFormat, ...] = ()) -> None:
         self.app = app
         self.limit = limit
+        self.formats = formats
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,7 +106,8 @@ class _BodyLimit:
                 except ValueError:
                     size = 0
                 if size > limit:
-                    response = problems.from_error(RequestTooLarge(limit), scope["path"])
+                    response = problems.error_response(RequestTooLarge(limit), scope["path"],
+                                                       self.formats)
                     await response(scope, receive, send)
                     return
         seen = 0

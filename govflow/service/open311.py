@@ -1,12 +1,16 @@
 """Open311 GeoReport v2 under ``/open311/v2``: discovery, services, requests, tokens.
 
-Reads are anonymous. ``POST requests`` needs ``api_key``, a govflow service key (``govflow
-keys add``): the request is made as that key's actor, so the engine's role and scope checks
-apply. The posted request is located on a cell of the stored grid (``lat``/``long``, or
-``address_id`` naming a cell), validated as an :class:`~govflow.plugins.open311.Open311Submission`
-and mapped by the rules of the ``open311`` source, as intake maps a pulled record; the case
-it opens goes through the group committer like any API write. A case is opened at once, so
-the answer carries its ``service_request_id`` and the token is that same id.
+Reads are anonymous; a list read with a key (``Authorization: Bearer``) may page deeper
+(:data:`~govflow.service.open311_requests.KEY_DEPTH` rows rather than ``ANON_DEPTH``).
+Errors on every path under ``/open311`` (unknown paths and oversize bodies included) are
+Open311's lists (:data:`ERROR_FORMAT`). ``POST requests`` needs ``api_key``, a govflow
+service key (``govflow keys add``): the request is made as that key's actor, so the
+engine's role and scope checks apply. The posted request is located on a cell of the stored
+grid (``lat``/``long``, or ``address_id`` naming a cell), validated as an
+:class:`~govflow.plugins.open311.Open311Submission` and mapped by the rules of the
+``open311`` source, as intake maps a pulled record; the case it opens goes through the
+group committer like any API write. A case is opened at once, so the answer carries its
+``service_request_id`` and the token is that same id.
 """
 
 from __future__ import annotations
@@ -28,11 +32,42 @@ from govflow.plugins.rules import NoRuleMatched, OpenCase, apply_rules
 from govflow.records import Actor, Case
 from govflow.service.context import ADMIN_ROLE, ServiceContext, actor_of
 from govflow.service.keys import authenticate
-from govflow.service.open311_format import Open311Error, answer, check_format, errors, status_for
+from govflow.service.open311_format import (
+    Open311Error,
+    answer,
+    check_format,
+    errors,
+    format_of,
+    status_for,
+)
 from govflow.service.open311_requests import list_query, parse_time, request_view
+from govflow.service.problems import ErrorFormat
 
 PREFIX = "/open311/v2"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
+#: the paths shown in a 404's description
+PATHS = ("discovery", "services", "services/{service_code}", "requests",
+         "requests/{service_request_id}", "tokens/{token}")
+
+
+def error_answer(path: str, status: int, description: str,
+                 headers: Mapping[str, str] | None = None) -> Response:
+    """An error that reached the server's handlers (an unknown path, a wrong method, a body
+    over the size limit, a crash) on an Open311 path, in Open311's format: the path's suffix
+    picks JSON or XML."""
+    if status == 404:
+        description = (f"{path} is not an Open311 path here; the paths are "
+                       f"{', '.join(PREFIX + '/' + p for p in PATHS)}, each ending in .json "
+                       f"or .xml ({PREFIX}/discovery.json lists the endpoint)")
+    elif status == 405:
+        allowed = next((v for k, v in (headers or {}).items() if k.lower() == "allow"), "")
+        description = (f"{description}: {path} takes {allowed or 'another method'}; only "
+                       f"{PREFIX}/requests takes POST")
+    return errors(format_of(path), status, description, headers)
+
+
+#: errors on every path under /open311 are Open311's lists (see govflow.service.problems)
+ERROR_FORMAT = ErrorFormat("/open311", error_answer)
 
 
 def router(ctx: ServiceContext) -> APIRouter:
@@ -93,11 +128,14 @@ def router(ctx: ServiceContext) -> APIRouter:
             return answer(fmt, "service_definition", {"service_code": code, "attributes": []})
         return await guarded(fmt, work)
 
-    @api.get("/requests.{fmt}", summary="service requests (bounded: 90 days, 1,000 rows)")
+    @api.get("/requests.{fmt}", summary="service requests (bounded: 90 days, 1,000 rows a "
+                                        "page, 5,000 rows deep without a key)")
     async def requests(request: Request, fmt: str) -> Response:
         async def work() -> Response:
             checked(request, fmt)
-            found = list_query(dict(request.query_params), known, engine.clock.now())
+            keyed = await _keyed(ctx, request)
+            found = list_query(dict(request.query_params), known, engine.clock.now(),
+                               keyed=keyed)
 
             def read() -> list[dict[str, Any]]:
                 page = ctx.store.search_cases(found.query)  # type: ignore[attr-defined]
@@ -174,7 +212,20 @@ def _views(ctx: ServiceContext, cases: list[Case],
            by_category: Mapping[str, Service]) -> list[dict[str, Any]]:
     lasts = ctx.store.last_events([c.id for c in cases])  # type: ignore[attr-defined]
     zone = ctx.zone
-    return [request_view(c, lasts.get(c.id), by_category, zone) for c in cases]
+    return [request_view(c, lasts.get(c.id), by_category, zone, _state_text(ctx, c))
+            for c in cases]
+
+
+def _state_text(ctx: ServiceContext, case: Case) -> str:
+    """The fixed public text of a case's state: its title and name (``结案 (closed)``), or
+    the name alone when the workflow gives no title or no longer has the version."""
+    try:
+        spec = ctx.engine.workflow(case.workflow, case.version)
+    except GovflowError:
+        return case.state
+    state = spec.states.get(case.state)
+    title = state.title if state is not None else ""
+    return f"{title} ({case.state})" if title and title != case.state else case.state
 
 
 def _one(ctx: ServiceContext, request_id: str,
@@ -215,6 +266,16 @@ async def _form(request: Request) -> dict[str, str]:
     for key, value in request.query_params.items():
         fields.setdefault(key, value)
     return fields
+
+
+async def _keyed(ctx: ServiceContext, request: Request) -> bool:
+    """Whether a list read carries a live key (``Authorization: Bearer KEY``, which may page
+    deeper); a bad key is 403, as on a post. A key in the URL is not read (proxies log URLs)."""
+    header = request.headers.get("authorization")
+    if not header:
+        return False
+    await ctx.read(lambda: authenticate(ctx.keys, header))
+    return True
 
 
 async def _actor(ctx: ServiceContext, request: Request, form: Mapping[str, str]) -> Actor:

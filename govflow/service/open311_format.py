@@ -91,16 +91,23 @@ def answer(fmt: str, root: str, body: Sequence[Any] | Mapping[str, Any],
                     media_type="application/json", headers=dict(headers or {}))
 
 
-def errors(fmt: str, status: int, description: str) -> Response:
+def errors(fmt: str, status: int, description: str,
+           headers: Mapping[str, str] | None = None) -> Response:
     """Open311's error answer: ``[{"code", "description"}]`` (XML ``<errors><error>``)."""
     return answer(fmt if fmt in FORMATS else "json", "errors",
-                  [{"code": status, "description": description}], status)
+                  [{"code": status, "description": description}], status, headers)
+
+
+def format_of(path: str) -> str:
+    """The format a path asks for by its suffix: ``xml`` for ``….xml``, else ``json``."""
+    return "xml" if path.lower().endswith(".xml") else "json"
 
 
 def status_for(exc: GovflowError) -> int:
     """An engine error's HTTP status in Open311 terms: a missing, bad or powerless key is
-    403 (the spec's answer for an ``api_key``), a refused body 400, a missing case 404."""
+    403 (the spec's answer for an ``api_key``), a refused body 400, a body over the size
+    limit 413, a missing case 404."""
     if isinstance(exc, AuthError | PermissionDenied):
         return 403
     status, _ = status_of(exc)
-    return 400 if status in (409, 413, 422) else status
+    return 400 if status in (409, 422) else status

@@ -2,16 +2,23 @@
 
 The engine's own exceptions carry the message a user needs; here each kind gets its HTTP
 status and a stable ``type``. The document names the case, trigger or field where known.
+
+A face with an error format of its own (Open311's ``[{"code", "description"}]``) registers
+an :class:`ErrorFormat` for its path prefix: every error on a path under it, an unknown
+path (404), a wrong method (405), an oversize body (413) or a crash (500) included, is
+answered in that format; every other path keeps problem documents.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from govflow.errors import (
@@ -63,6 +70,30 @@ _TITLES = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Confli
            503: "Service Unavailable"}
 
 
+#: an error in a face's own format: (path, status, description, headers) → the response
+Render = Callable[[str, int, str, Mapping[str, str] | None], Response]
+
+#: what a crash is answered with (the traceback goes to the log, never to the caller)
+CRASHED = "the service failed on this request; the error is in its log"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorFormat:
+    """Errors on ``prefix`` and the paths below it are answered by ``render``."""
+
+    prefix: str
+    render: Render
+
+    def covers(self, path: str) -> bool:
+        base = self.prefix.rstrip("/")
+        return path == base or path.startswith(base + "/")
+
+
+def format_for(formats: Sequence[ErrorFormat], path: str) -> ErrorFormat | None:
+    """The error format registered for ``path`` (None: problem documents)."""
+    return next((f for f in formats if f.covers(path)), None)
+
+
 def problem(
     status: int, detail: str, *, kind: str | None = None, instance: str | None = None,
     headers: dict[str, str] | None = None, **extra: Any,
@@ -101,24 +132,41 @@ def from_error(exc: GovflowError, instance: str | None = None) -> JSONResponse:
         extra.update(expected_version=exc.expected, current_version=exc.actual)
     if isinstance(exc, RequestError) and exc.field:
         extra.update(field=exc.field, fix=exc.fix)
-    headers = None
+    return problem(status, str(exc), kind=kind, instance=instance,
+                   headers=_headers_for(status), **extra)
+
+
+def _headers_for(status: int) -> dict[str, str] | None:
     if status == 401:
-        headers = {"WWW-Authenticate": 'Bearer realm="govflow"'}
-    elif status == 503:
-        headers = {"Retry-After": "1"}
-    return problem(status, str(exc), kind=kind, instance=instance, headers=headers, **extra)
+        return {"WWW-Authenticate": 'Bearer realm="govflow"'}
+    if status == 503:
+        return {"Retry-After": "1"}
+    return None
 
 
-def install(app: FastAPI) -> None:
-    """Answer every error of ``app`` with a problem document."""
+def error_response(exc: GovflowError, path: str,
+                   formats: Sequence[ErrorFormat] = ()) -> Response:
+    """One of govflow's errors on ``path``: in the format registered for it, else a problem
+    document."""
+    found = format_for(formats, path)
+    if found is None:
+        return from_error(exc, path)
+    status, _ = status_of(exc)
+    return found.render(path, status, str(exc), _headers_for(status))
 
-    async def govflow_error(request: Request, exc: Exception) -> JSONResponse:
+
+def install(app: FastAPI, formats: Sequence[ErrorFormat] = ()) -> None:
+    """Answer every error of ``app`` with a problem document, or in the format registered
+    for its path."""
+    formats = tuple(formats)
+
+    async def govflow_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, GovflowError)
         if isinstance(exc, StoreError):
             log.warning("store error on %s: %s", request.url.path, exc)
-        return from_error(exc, request.url.path)
+        return error_response(exc, request.url.path, formats)
 
-    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+    async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = [
             {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
@@ -126,18 +174,28 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         shown = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
+        found = format_for(formats, request.url.path)
+        if found is not None:
+            return found.render(request.url.path, 400, f"the request is not valid: {shown}",
+                                None)
         return problem(422, f"the request is not valid: {shown}", kind="invalid-request",
                        instance=request.url.path, errors=errors)
 
-    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        headers = dict(exc.headers) if exc.headers else None
+        found = format_for(formats, request.url.path)
+        if found is not None:
+            return found.render(request.url.path, exc.status_code, str(exc.detail), headers)
         return problem(exc.status_code, str(exc.detail), instance=request.url.path,
-                       headers=dict(exc.headers) if exc.headers else None)
+                       headers=headers)
 
-    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+    async def crashed(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(500, "the service failed on this request; the error is in its log",
-                       kind="internal", instance=request.url.path)
+        found = format_for(formats, request.url.path)
+        if found is not None:
+            return found.render(request.url.path, 500, CRASHED, None)
+        return problem(500, CRASHED, kind="internal", instance=request.url.path)
 
     app.add_exception_handler(GovflowError, govflow_error)
     app.add_exception_handler(RequestValidationError, invalid)
