@@ -230,3 +230,26 @@ def test_the_open311_pull_plugin_takes_its_settings_from_the_environment(
     assert (feed.base_url, feed.page_size, feed.since, feed.workflow) == (
         BASE, 250, "2015-09-30T00:00:00-05:00", "open311_request")
     assert [r.name for r in host.rules["chicago"]] == ["rule"]
+
+
+def test_a_key_is_sent_as_a_bearer_header_and_taken_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A govflow server pages deeper for a keyed reader: the feed sends its key as
+    ``Authorization: Bearer`` on every page, and sends no such header without one."""
+    seen: list[str | None] = []
+
+    def served(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("authorization"))
+        return httpx.Response(200, json=[])
+
+    for key in ("gf_secret", None):
+        feed = Open311Feed("keyed", BASE, api_key=key,
+                           client=httpx.Client(transport=httpx.MockTransport(served)))
+        assert feed._get(BASE + "/requests.json", {"page": 1}) == []
+    assert seen == ["Bearer gf_secret", None]
+    monkeypatch.setenv("GOVFLOW_OPEN311_PULL_URL", BASE)
+    monkeypatch.setenv("GOVFLOW_OPEN311_PULL_KEY", "gf_from_env")
+    host = PluginHost(plugins_dir=ROOT / "plugins", entry_points=False, env={})
+    pulled = host.sources["open311_pull"]
+    assert isinstance(pulled, Open311Feed)
+    assert pulled._headers == {"authorization": "Bearer gf_from_env"}

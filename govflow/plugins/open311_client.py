@@ -109,6 +109,8 @@ class Open311Feed:
     :param max_pages: pages one run reads at most; a window larger than that is refused (set
         ``since`` later, or raise it), since a cursor past unread rows would lose them.
     :param retries: extra attempts after a 5xx, 429 or a timeout, waiting ``backoff`` × 2ⁿ.
+    :param api_key: a key of the server's, sent as ``Authorization: Bearer KEY`` (a govflow
+        server lets a keyed reader page deeper than an anonymous one); never logged.
     :param client: the httpx client (tests pass one over a ``MockTransport``).
     """
 
@@ -120,7 +122,7 @@ class Open311Feed:
         since: str | None = None, jurisdiction_id: str | None = None, page_size: int = 1000,
         max_pages: int = 1000, retries: int = 4, backoff: float = 0.5, timeout: float = 10.0,
         on_update: str = "work", on_close: str = "close", client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = time.sleep, api_key: str | None = None,
     ) -> None:
         if page_size < 1 or max_pages < 1 or retries < 0 or backoff < 0:
             raise ValueError("open311 feed: page_size and max_pages must be ≥ 1, retries and "
@@ -141,6 +143,7 @@ class Open311Feed:
         self.on_close = on_close
         self._client = client
         self._sleep = sleep
+        self._headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         self.stats = PullStats()
         self._seen: dict[str, _Seen] = {}
         self._refused: set[str] = set()
@@ -235,7 +238,8 @@ class Open311Feed:
             for attempt in range(self.retries + 1):
                 self.calls += 1
                 try:
-                    response = client.get(url, params=params, timeout=self.timeout)
+                    response = client.get(url, params=params, headers=self._headers,
+                                          timeout=self.timeout)
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     failure = f"{type(exc).__name__}: {exc}"
                 else:

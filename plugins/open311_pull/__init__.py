@@ -9,6 +9,8 @@ scheduled intake. Settings, all from the environment:
 * ``GOVFLOW_OPEN311_PULL_WORKFLOW``: the workflow requests open (default ``open311_request``,
   from the urban_management plugin; its ``work`` and ``close`` triggers follow updates);
 * ``GOVFLOW_OPEN311_PULL_SINCE``: the ``updated_after`` of the first pull (ISO, with zone);
+* ``GOVFLOW_OPEN311_PULL_KEY``: a key of the server's, sent as ``Authorization: Bearer``
+  (a govflow server lets a keyed reader page deeper than an anonymous one);
 * ``GOVFLOW_OPEN311_PULL_JURISDICTION``, ``GOVFLOW_OPEN311_PULL_PAGE_SIZE`` (1000),
   ``GOVFLOW_OPEN311_PULL_RETRIES`` (4).
 
@@ -40,7 +42,7 @@ def feed_from_env() -> Open311Feed | None:
         workflow=_setting("WORKFLOW", "open311_request") or "open311_request",
         since=_setting("SINCE"), jurisdiction_id=_setting("JURISDICTION"),
         page_size=int(_setting("PAGE_SIZE", "1000") or 1000),
-        retries=int(_setting("RETRIES", "4") or 4))
+        retries=int(_setting("RETRIES", "4") or 4), api_key=_setting("KEY"))
 
 
 class Open311Pull:
