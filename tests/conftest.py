@@ -19,6 +19,7 @@ import pytest
 
 from govflow import Engine, SimClock
 from govflow.store.base import Store
+from govflow.store.sql import SqlStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -71,6 +72,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     drop = getattr(made, "drop_schema", None)
     if callable(drop):
         drop()
+    made.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """An empty SQL store on SQLite, then on PostgreSQL (a schema of its own, dropped)."""
+    made = make_store(request.param, tmp_path)
+    assert isinstance(made, SqlStore)
+    yield made
+    made.drop_schema()
     made.close()
 
 

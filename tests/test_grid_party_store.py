@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from govflow.grid.persist import (
 )
 from govflow.store.memory import MemoryStore
 from govflow.store.sql import SqlStore
-from tests.conftest import make_store, postgres_url
+from tests.conftest import postgres_url
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +42,6 @@ def _first_street(grid: Grid) -> Grid:
 @pytest.fixture(scope="module")
 def small(grid: Grid) -> Grid:
     return _first_street(grid)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    """An empty SQL store on SQLite, then on PostgreSQL (a schema of its own, dropped)."""
-    made = make_store(request.param, tmp_path)
-    assert isinstance(made, SqlStore)
-    yield made
-    made.drop_schema()
-    made.close()
 
 
 def _without(grid: Grid, cell: str) -> Grid:

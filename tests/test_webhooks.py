@@ -8,7 +8,6 @@ import dataclasses
 import itertools
 import random
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -141,19 +140,6 @@ def test_the_memory_store_is_refused_with_the_reason() -> None:
 
 
 # -- on a real database ----------------------------------------------------------------------
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    """A fresh SQL store: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        store = SqlStore(f"sqlite:///{tmp_path / 'hooks.db'}", create=True)
-    else:
-        store = SqlStore(postgres_url(), schema=f"gf_test_{uuid.uuid4().hex[:12]}",
-                         create=True)
-    yield store
-    store.drop_schema()
-    store.close()
-
-
 def _engine(store: SqlStore) -> Engine:
     return Engine(ROOT / "workflows.yaml", store=store,
                   clock=SimClock(datetime(2026, 10, 12, 9, 0, tzinfo=UTC)))

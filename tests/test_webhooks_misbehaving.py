@@ -8,10 +8,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +19,7 @@ from govflow.service.webhooks import FIRST_RETRY, subscribe
 from govflow.service.webhooks_sender import BODY_CAP, Sender, fan_out_for
 from govflow.store.sql import SqlStore
 from govflow.store.webhooks import PENDING, SENT, Delivery, Webhook, WebhookStore
-from tests.conftest import ROOT, postgres_url
+from tests.conftest import ROOT
 
 CELL = "410102001001001"
 OPERATOR = Actor.of("desk", "hotline_operator")
@@ -134,19 +132,6 @@ def ten_megabytes(status: bytes) -> Answer:
             left -= min(left, len(block))
 
     return answer
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    """A fresh SQL store: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        store = SqlStore(f"sqlite:///{tmp_path / 'hooks.db'}", create=True)
-    else:
-        store = SqlStore(postgres_url(), schema=f"gf_test_{uuid.uuid4().hex[:12]}",
-                         create=True)
-    yield store
-    store.drop_schema()
-    store.close()
 
 
 def one_due(store: SqlStore, url: str) -> WebhookStore:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +21,6 @@ from govflow.grid.persist import save_party_to_store, save_to_store, stored_part
 from govflow.records import DeadLetter
 from govflow.store import tables
 from govflow.store.sql import SqlStore
-from tests.conftest import make_store
 
 #: each width and the columns that keep exactly that many characters
 COLUMNS = {
@@ -46,16 +44,6 @@ def test_the_widths_are_the_columns_widths(width: int) -> None:
     for name in COLUMNS[width]:
         table, column = name.split(".")
         assert tables.width(tables.metadata.tables[table].c[column]) == width, name
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> SqlStore:
-    made = make_store(request.param, tmp_path)
-    assert isinstance(made, SqlStore)
-    request.addfinalizer(made.close)
-    if request.param == "postgresql":
-        request.addfinalizer(made.drop_schema)
-    return made
 
 
 def test_a_party_with_texts_too_long_is_refused_whole_before_writing(sql_store: SqlStore) -> None:
@@ -98,3 +86,16 @@ def test_a_dead_letter_always_fits_its_columns(sql_store: SqlStore) -> None:
     assert all(len(d.source) == 100 and d.payload == long_record for d in kept)
     assert sql_store.remove_dead_letters([kept[0].id]) == 1
     assert [d.id for d in sql_store.dead_letters()] == [kept[1].id]
+
+
+def test_replay_areas_with_long_names_get_codes_that_fit() -> None:
+    """LA's neighbourhood councils have names of 39 and more characters: the replay's cases
+    are opened on codes that fit the cell column and stay one per name (the report keeps
+    the names)."""
+    from govflow.replay.hierarchy import code_of
+
+    long_a = "EMPOWERMENT CONGRESS SOUTHWEST AREA NDC"
+    long_b = "EMPOWERMENT CONGRESS SOUTHEAST AREA NDC"
+    codes = {code_of(long_a), code_of(long_b)}
+    assert len(codes) == 2 and all(len(c) == widths.CODE for c in codes)
+    assert code_of("HOLLYWOOD") == "HOLLYWOOD" and code_of(long_a) == code_of(long_a)

@@ -6,14 +6,27 @@ area lies in (the one most of its records name) and then to the city.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from govflow.replay.records import ReplayRecord
+from govflow.widths import CODE
+
+
+def code_of(name: str) -> str:
+    """The node code of an area or district name: the name itself when it fits the store's
+    code width, else its start and a hash (``EMPOWERMENT CONGRESS SOUTHWEST AREA NDC`` is
+    39 characters; the cases table keeps 32)."""
+    if len(name) <= CODE:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{name[: CODE - 9]}~{digest}"
 
 
 class ReplayHierarchy:
-    """A three-tier tree of names; implements the engine's Hierarchy protocol."""
+    """A three-tier tree of names; implements the engine's Hierarchy protocol. Its nodes are
+    the names' codes (:func:`code_of`): cases are opened on ``code_of(record.area)``."""
 
     def __init__(self, root: str, parents: dict[str, str]) -> None:
         self.root = root
@@ -25,13 +38,14 @@ class ReplayHierarchy:
         for record in records:
             votes[record.area][record.district] += 1
         parents: dict[str, str] = {}
+        top = code_of(root)
         for area, counter in votes.items():
             best = max(sorted(counter), key=lambda d: counter[d])
-            district = f"{root}/{best}" if best else root
-            parents[area] = district
-            if district != root:
-                parents[district] = root
-        return cls(root, parents)
+            district = code_of(f"{root}/{best}") if best else top
+            parents[code_of(area)] = district
+            if district != top:
+                parents[district] = top
+        return cls(top, parents)
 
     def parent_of(self, node: str) -> str | None:
         return self.parents.get(node)

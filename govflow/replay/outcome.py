@@ -75,7 +75,7 @@ def outcomes_of(
             elif trigger == "escalate":
                 escalated = True
         out.append(CaseOutcome(
-            record_id=rec.id, case_id=case_id, area=case.cell, state=case.state,
+            record_id=rec.id, case_id=case_id, area=rec.area, state=case.state,
             opened=case.opened_at, closed=case.closed_at, yellow=yellow, red=red,
             escalated=escalated, on_time=case.closed_at is not None and not red_before_close,
             agency=rec.agency, outcome=outcome_of(case.state, case.closed_at is not None),

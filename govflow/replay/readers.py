@@ -19,6 +19,7 @@ from govflow.replay.errors import MappingError, ReplayError
 from govflow.replay.formats import TimeParser, field_at, number, text_of
 from govflow.replay.mapping import ReplayMapping
 from govflow.replay.records import BadRow, Move, ReadResult, ReplayRecord
+from govflow.widths import NAME
 
 Get = Callable[[str], Any]
 
@@ -129,6 +130,8 @@ class _Builder:
                 raise _Refused(why.DUPLICATE_ID, f"id {record_id!r} came before")
             created = _time(self.created, get(m.created.column), why.BAD_CREATED)
             category = text_of(get(m.category)) if m.category else ""
+            if len(category) > NAME:  # the store keeps categories of NAME characters
+                category = category[: NAME - 1] + "…"
             if self.categories is not None and category not in self.categories:
                 raise _Refused(why.UNKNOWN_CATEGORY, f"category {category!r} is not in the "
                                "mapping's categories")

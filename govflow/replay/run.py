@@ -24,7 +24,7 @@ from govflow.engine.requests import FireRequest, NoteRequest, OpenRequest, Reque
 from govflow.errors import GovflowError
 from govflow.records import Actor, Case, DeadLetter
 from govflow.replay.errors import ReplayError
-from govflow.replay.hierarchy import ReplayHierarchy
+from govflow.replay.hierarchy import ReplayHierarchy, code_of
 from govflow.replay.outcome import CaseOutcome, outcomes_of
 from govflow.replay.progress import Ticker
 from govflow.replay.records import Move, ReadResult, ReplayRecord
@@ -231,8 +231,8 @@ class _Runner:
             data["lat"], data["lon"] = rec.lat, rec.lon
         if rec.due is not None:
             data["due_at"] = rec.due.isoformat()
-        return OpenRequest(self.workflow, rec.area, rec.category, data, self.source, None,
-                           moment, self.opener)
+        return OpenRequest(self.workflow, code_of(rec.area), rec.category, data, self.source,
+                           None, moment, self.opener)
 
     def move_request(self, rec: ReplayRecord, move: Move) -> Request:
         case_id = self.result.case_ids[rec.id]
