@@ -22,6 +22,7 @@ from benchmarks.conftest import QUICK, size, timed
 from govflow import Actor
 from govflow.engine.requests import FireRequest, OpenRequest
 from govflow.replay import ReadResult, load_mapping, read_records, replay, replay_engine
+from govflow.replay.hierarchy import code_of
 
 ROOT = Path(__file__).resolve().parents[1]
 LA = ROOT.parent / "shared" / "data" / "la311" / "MyLA311_2017_subset.csv"
@@ -53,8 +54,8 @@ def _replay(read: ReadResult) -> float:
 
 def _open_and_close(engine: Any, read: ReadResult) -> None:
     ids = engine.open_cases(
-        (OpenRequest("service_request", r.area, r.category, {"record": r.id}, "la311", None,
-                     r.created) for r in read.records), actor=RESIDENT)
+        (OpenRequest("service_request", code_of(r.area), r.category, {"record": r.id}, "la311",
+                     None, r.created) for r in read.records), actor=RESIDENT)
     engine.fire_many(FireRequest(case_id, r.moves[0].trigger, AGENCY)
                      for case_id, r in zip(ids, read.records, strict=True) if r.moves)
 
