@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,6 +44,17 @@ def postgres_url() -> str:
             pytest.fail(message + " (in CI a skipped PostgreSQL test is a failure)")
         pytest.skip(message)
     return url
+
+
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """The URL of a PostgreSQL schema of its own (``prefix`` and a random part), dropped
+    after, for tests that hand a URL to a server process."""
+    url = f"{postgres_url()}?schema={prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        yield url
+    finally:
+        SqlStore(url).drop_schema()
 
 
 def make_store(kind: str, tmp_path: Path) -> Store:

@@ -325,22 +325,30 @@ def test_a_task_moved_to_another_category_leaves_the_task_list(store: Any, grid:
 
 
 # -- the cache file and a refresh at the same time -----------------------------------------------
+def _kept_reader(store: Any, grid: Any, tmp_path: Path, rng: random.Random,
+                 ) -> tuple[Any, Path, dict[str, Any], list[str]]:
+    """A column reader over 30 cases whose file is kept at once (every keep writes): the
+    reader, its file, the file's meta and the cells the cases are on."""
+    from govflow.cockpit.live import ColumnReader
+
+    cells = grid.cells_under("410102002")[:30]
+    _fill(store, [_case(rng, n, cells) for n in range(30)])
+    kept = tmp_path / "cases.cockpit.npz"
+    reader = ColumnReader(store, cache=kept, cache_every=0.0)
+    reader.read()
+    reader.keep()
+    return reader, kept, reader._meta(), cells
+
+
 def test_a_refresh_landing_while_the_file_is_kept_is_kept_next(
         store: Any, grid: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A reading that replaces the columns while :meth:`ColumnReader.keep` is at work leaves
     them to be written next time; the file holds the table it was written from, with the
     reader's meta."""
-    import govflow.cockpit.live as live_module
     from govflow.store import table as table_module
 
     rng = random.Random(17)
-    cells = grid.cells_under("410102002")[:30]
-    _fill(store, [_case(rng, n, cells) for n in range(30)])
-    kept = tmp_path / "cases.cockpit.npz"
-    reader = live_module.ColumnReader(store, cache=kept, cache_every=0.0)
-    reader.read()
-    reader.keep()
-    meta = reader._meta()
+    reader, kept, meta, cells = _kept_reader(store, grid, tmp_path, rng)
     assert len(load_table(kept, meta) or []) == 30
     real_save = table_module.save_table
     saved: list[int] = []
@@ -374,13 +382,7 @@ def test_a_refresh_between_taking_the_columns_and_writing_them_is_not_lost(
     import govflow.cockpit.live as live_module
 
     rng = random.Random(19)
-    cells = grid.cells_under("410102002")[:30]
-    _fill(store, [_case(rng, n, cells) for n in range(30)])
-    kept = tmp_path / "cases.cockpit.npz"
-    reader = live_module.ColumnReader(store, cache=kept, cache_every=0.0)
-    reader.read()
-    reader.keep()
-    meta = reader._meta()
+    reader, kept, meta, cells = _kept_reader(store, grid, tmp_path, rng)
     hooks: list[Any] = []
 
     class Clock:

@@ -8,7 +8,6 @@ generated district's grid and the urban_management plugin's open311 rules, like
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from defusedxml import ElementTree as SafeET
 
 from govflow.service.open311_requests import ANON_DEPTH, KEY_DEPTH, MAX_ROWS
-from tests.conftest import postgres_url
+from tests.conftest import postgres_schema
 from tests.service_fixtures import Server, make_keys, start_server
 from tests.test_open311_service import ROOT, _grid, _point, _xml_items
 
@@ -169,17 +168,12 @@ def test_status_notes_never_show_internal_notes(server: Server) -> None:
 @pytest.mark.postgres
 def test_status_notes_never_show_internal_notes_on_postgresql() -> None:
     """The same on PostgreSQL (the page's last events are one statement there too)."""
-    from govflow.store.sql import SqlStore
-
-    url = f"{postgres_url()}?schema=gf_o311p_{uuid.uuid4().hex[:10]}"
-    try:
+    with postgres_schema("gf_o311p") as url:
         running = _serve(url)
         try:
             status_notes_are_public_only(running)
         finally:
             running.stop()
-    finally:
-        SqlStore(url).drop_schema()
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -8,7 +8,6 @@ street-vending cases).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ import httpx
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from tests.conftest import postgres_url
+from tests.conftest import postgres_schema
 from tests.service_fixtures import Server, make_keys, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -308,17 +307,12 @@ def test_the_client_pulls_from_a_running_server_incrementally(
 @pytest.mark.postgres
 def test_round_trip_on_postgresql() -> None:
     """The same round trip with the service on PostgreSQL (a schema of its own)."""
-    from govflow.store.sql import SqlStore
-
-    url = f"{postgres_url()}?schema=gf_o311_{uuid.uuid4().hex[:10]}"
-    try:
+    with postgres_schema("gf_o311") as url:
         running = _serve(url)
         try:
             round_trip(running)
         finally:
             running.stop()
-    finally:
-        SqlStore(url).drop_schema()
 
 
 def test_a_control_character_never_breaks_the_xml_feed(server: Server) -> None:

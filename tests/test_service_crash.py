@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from govflow.store.sql import SqlStore
-from tests.conftest import postgres_url
+from tests.conftest import postgres_schema
 from tests.service_fixtures import CELL, DEFAULT_KEYS, Server, make_keys, start_server
 
 ROUNDS = 3
@@ -136,9 +136,5 @@ def test_sigkill_under_load_loses_no_acknowledged_request_sqlite(tmp_path: Path)
 @pytest.mark.postgres
 def test_sigkill_under_load_loses_no_acknowledged_request_postgres(tmp_path: Path) -> None:
     """PostgreSQL: the same, on a schema of its own."""
-    schema = f"gf_crash_{uuid.uuid4().hex[:10]}"
-    url = f"{postgres_url()}?schema={schema}"
-    try:
+    with postgres_schema("gf_crash") as url:
         _run(url, tmp_path)
-    finally:
-        SqlStore(url).drop_schema()

@@ -16,7 +16,7 @@ import pytest
 from govflow import Engine, SimClock
 from govflow.records import Actor
 from govflow.service.webhooks import FIRST_RETRY, subscribe
-from govflow.service.webhooks_sender import BODY_CAP, Sender, fan_out_for
+from govflow.service.webhooks_sender import BODY_CAP, Outcome, Sender, fan_out_for
 from govflow.store.sql import SqlStore
 from govflow.store.webhooks import PENDING, SENT, Delivery, Webhook, WebhookStore
 from tests.conftest import ROOT
@@ -186,23 +186,30 @@ def test_a_trickling_receiver_is_hung_up_on_at_the_deadline(sql_store: SqlStore,
     assert delivery.next_at >= before + 0.8 * FIRST_RETRY  # the usual retry schedule
 
 
-def test_a_ten_megabyte_error_is_read_to_the_cap_only(sql_store: SqlStore) -> None:
-    """A 500 with 10 MB of text: the attempt keeps the first ``BODY_CAP`` bytes; what is
-    recorded is the status and the start of that text, on one line."""
-    receiver = RawReceiver(ten_megabytes(b"500 Internal Server Error"))
+def attempt_once(sql_store: SqlStore, answer: Answer) -> tuple[Outcome, Delivery]:
+    """One delivery attempted against a receiver giving ``answer`` (with a deadline ample
+    for 10 MB) and recorded: how the attempt went, and the delivery as stored after it."""
+    receiver = RawReceiver(answer)
     hooks = one_due(sql_store, receiver.url)
     sender = Sender(hooks, timeout=DEADLINE * 10)
     try:
         delivery, hook = claim_one(hooks)
         outcome = sender.attempt(delivery, hook)
-        assert outcome.status == 500 and not outcome.ok
-        assert len(outcome.body) == BODY_CAP
-        assert outcome.body.startswith(b"the receiver broke:") and outcome.body.endswith(b"x")
         sender._record(delivery, hook, outcome)
     finally:
         receiver.stop()
         sender.close()
     (stored,) = hooks.deliveries()
+    return outcome, stored
+
+
+def test_a_ten_megabyte_error_is_read_to_the_cap_only(sql_store: SqlStore) -> None:
+    """A 500 with 10 MB of text: the attempt keeps the first ``BODY_CAP`` bytes; what is
+    recorded is the status and the start of that text, on one line."""
+    outcome, stored = attempt_once(sql_store, ten_megabytes(b"500 Internal Server Error"))
+    assert outcome.status == 500 and not outcome.ok
+    assert len(outcome.body) == BODY_CAP
+    assert outcome.body.startswith(b"the receiver broke:") and outcome.body.endswith(b"x")
     assert (stored.status, stored.attempts, stored.last_status) == (PENDING, 1, 500)
     assert stored.last_error.startswith("HTTP 500: the receiver broke: disk full xxx")
     assert len(stored.last_error) <= 500 and "\n" not in stored.last_error
@@ -210,17 +217,7 @@ def test_a_ten_megabyte_error_is_read_to_the_cap_only(sql_store: SqlStore) -> No
 
 def test_a_ten_megabyte_success_is_sent(sql_store: SqlStore) -> None:
     """A 200 with 10 MB of body is a delivery sent; the body is read to the cap, no more."""
-    receiver = RawReceiver(ten_megabytes(b"200 OK"))
-    hooks = one_due(sql_store, receiver.url)
-    sender = Sender(hooks, timeout=DEADLINE * 10)
-    try:
-        delivery, hook = claim_one(hooks)
-        outcome = sender.attempt(delivery, hook)
-        assert outcome.ok and len(outcome.body) == BODY_CAP
-        sender._record(delivery, hook, outcome)
-    finally:
-        receiver.stop()
-        sender.close()
-    (stored,) = hooks.deliveries()
+    outcome, stored = attempt_once(sql_store, ten_megabytes(b"200 OK"))
+    assert outcome.ok and len(outcome.body) == BODY_CAP
     assert (stored.status, stored.last_status, stored.last_error) == (SENT, 200, "")
 

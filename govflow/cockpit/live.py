@@ -126,6 +126,11 @@ def opinions_of(table: CaseTable, opinion_sources: tuple[str, ...] = OPINION_SOU
         table.closed[rows].tolist(), table.cell[rows].tolist(), strict=True)]
 
 
+def _task_codes(table: CaseTable) -> list[int]:
+    """The codes of ``table``'s category column that name task categories."""
+    return [k for k, name in enumerate(table.strings("category")) if name in TASK_CATEGORIES]
+
+
 def _touches_tasks(before: CaseTable, rows: CaseTable | None) -> bool:
     """Whether the re-read ``rows`` change the task list: a row in a task category now, or
     one that was in a task category in ``before`` (a case moved out of the tasks)."""
@@ -133,8 +138,7 @@ def _touches_tasks(before: CaseTable, rows: CaseTable | None) -> bool:
         return False
     if rows.names["category"] is not before.names["category"]:
         return True  # not a patch of ``before`` (its codes mean other names): read them
-    names = rows.strings("category")
-    codes = [k for k, name in enumerate(names) if name in TASK_CATEGORIES]
+    codes = _task_codes(rows)
     if not codes:
         return False
     if np.isin(rows.category, codes).any():
@@ -206,9 +210,8 @@ class ColumnReader:
             self._dirty |= new is not table
             self.table = new
         if first or done.full or done.dropped or _touches_tasks(table, done.rows):
-            names = new.strings("category")
-            codes = [k for k, name in enumerate(names) if name in TASK_CATEGORIES]
-            self.tasks = cases_at(self.store, new.seq[np.isin(new.category, codes)].tolist())
+            tasks = np.isin(new.category, _task_codes(new))
+            self.tasks = cases_at(self.store, new.seq[tasks].tolist())
         return new, self.tasks
 
     def keep(self) -> None:

@@ -183,16 +183,12 @@ def role_names(actor: Actor) -> str:
     its key's full roles stay on record."""
     name = _ROLE_NAMES.get(actor.roles)
     if name is None:
-        name = ",".join(sorted(actor.roles))
-        if len(name) > widths.NAME:
-            kept: list[str] = []
-            roles = sorted(actor.roles)
-            for n, role in enumerate(roles):
-                more = f",+{len(roles) - n}"
-                if len(",".join([*kept, role])) + len(more) > widths.NAME:
-                    name = ",".join(kept) + more if kept else more[1:]
-                    break
-                kept.append(role)
+        roles = sorted(actor.roles)
+        kept = len(roles)
+        name = ",".join(roles)
+        while len(name) > widths.NAME:  # drop roles from the end until the rest and +N fit
+            kept -= 1
+            name = ",".join([*roles[:kept], f"+{len(roles) - kept}"])
         _ROLE_NAMES[actor.roles] = name
     return name
 

@@ -160,6 +160,13 @@ def install(app: FastAPI, formats: Sequence[ErrorFormat] = ()) -> None:
     for its path."""
     formats = tuple(formats)
 
+    def own(request: Request, status: int, detail: str,
+            headers: Mapping[str, str] | None = None) -> Response | None:
+        """The error in the format registered for the request's path, if one is."""
+        found = format_for(formats, request.url.path)
+        return None if found is None else found.render(request.url.path, status, detail,
+                                                       headers)
+
     async def govflow_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, GovflowError)
         if isinstance(exc, StoreError):
@@ -174,27 +181,26 @@ def install(app: FastAPI, formats: Sequence[ErrorFormat] = ()) -> None:
             for e in exc.errors()
         ]
         shown = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
-        found = format_for(formats, request.url.path)
-        if found is not None:
-            return found.render(request.url.path, 400, f"the request is not valid: {shown}",
-                                None)
+        answered = own(request, 400, f"the request is not valid: {shown}")
+        if answered is not None:
+            return answered
         return problem(422, f"the request is not valid: {shown}", kind="invalid-request",
                        instance=request.url.path, errors=errors)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         headers = dict(exc.headers) if exc.headers else None
-        found = format_for(formats, request.url.path)
-        if found is not None:
-            return found.render(request.url.path, exc.status_code, str(exc.detail), headers)
+        answered = own(request, exc.status_code, str(exc.detail), headers)
+        if answered is not None:
+            return answered
         return problem(exc.status_code, str(exc.detail), instance=request.url.path,
                        headers=headers)
 
     async def crashed(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        found = format_for(formats, request.url.path)
-        if found is not None:
-            return found.render(request.url.path, 500, CRASHED, None)
+        answered = own(request, 500, CRASHED)
+        if answered is not None:
+            return answered
         return problem(500, CRASHED, kind="internal", instance=request.url.path)
 
     app.add_exception_handler(GovflowError, govflow_error)
